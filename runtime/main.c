@@ -1,0 +1,94 @@
+/* claudebox — entry point: parses the subcommand and dispatches. Only this file prints errors. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "config.h"
+#include "error.h"
+#include "launch.h"
+#include "profiles.h"
+
+#ifndef CLAUDEBOX_VERSION
+#define CLAUDEBOX_VERSION "0.0.0"
+#endif
+
+enum { EXIT_CLAUDEBOX = 125 };
+
+static const char usage[] = "Usage: claudebox COMMAND [OPTIONS]\n"
+                            "\n"
+                            "  run [OPTIONS] [--] [COMMAND [ARG...]]   run a command (default: claude) in a sandbox\n"
+                            "  profiles                                the layers of each profile\n"
+                            "  version                                 print the version\n"
+                            "\n"
+                            "`claudebox run --help` lists the options of run.\n";
+
+static int
+report(struct cb_error *e)
+{
+        char buf[1024];
+        fprintf(stderr, "claudebox: %s\n", cb_error_text(e, buf, sizeof(buf)));
+        return EXIT_CLAUDEBOX;
+}
+
+static int
+cmd_run(int argc, char **argv)
+{
+        cleanup_error struct cb_error *err = NULL;
+        struct cb_options opts;
+        int r = cb_cli_parse_run(argc, argv, &opts, &err);
+        if (r == 1) {
+                fputs(cb_run_usage, stdout);
+                cb_options_free(&opts);
+                return 0;
+        }
+        if (r < 0) {
+                cb_options_free(&opts);
+                return report(err);
+        }
+        struct cb_host host;
+        if (cb_host_read(&host, &err) < 0) {
+                cb_options_free(&opts);
+                cb_host_free(&host);
+                return report(err);
+        }
+        struct cb_config *cfg = NULL;
+        r = cb_config_build(&opts, &host, &cfg, &err);
+        cb_options_free(&opts);
+        cb_host_free(&host);
+        if (r < 0)
+                return report(err);
+        int code = EXIT_CLAUDEBOX;
+        r = cb_launch(cfg, &code, &err);
+        cb_config_free(cfg);
+        if (r < 0)
+                return report(err);
+        return code;
+}
+
+int
+main(int argc, char **argv)
+{
+        if (argc < 2) {
+                fputs(usage, stderr);
+                return EXIT_CLAUDEBOX;
+        }
+        const char *cmd = argv[1];
+        if (strcmp(cmd, "run") == 0)
+                return cmd_run(argc - 1, argv + 1);
+        if (strcmp(cmd, "profiles") == 0) {
+                cb_profiles_print(stdout);
+                return 0;
+        }
+        if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+                printf("claudebox %s\n", CLAUDEBOX_VERSION);
+                return 0;
+        }
+        if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+                fputs(usage, stdout);
+                return 0;
+        }
+        fprintf(stderr, "claudebox: unknown command '%s'\n%s", cmd, usage);
+        return EXIT_CLAUDEBOX;
+}

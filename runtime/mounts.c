@@ -1,0 +1,499 @@
+/* claudebox — the filesystem layer (see mounts.h).
+ *
+ * Everything taken from the host is cloned *before* pivot_root with open_tree(OPEN_TREE_CLONE) into
+ * detached mounts, made read-only there with mount_setattr(), and attached after pivot_root. After the
+ * pivot, every path we resolve lives inside the new root, so a symlink planted in the project or a
+ * --rootfs (say /proc -> /host/etc) can only point back into the sandbox, never out to the host. */
+#define _GNU_SOURCE
+#include "mounts.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "parse.h"
+
+static int
+sys_openat2(int dirfd, const char *path, int flags, unsigned long long resolve)
+{
+        struct open_how how = {.flags = (unsigned long long)flags, .resolve = resolve};
+        return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+}
+
+static int
+set_attr(int fd, unsigned long long set, bool recursive, const char *what, struct cb_error **err)
+{
+        struct mount_attr attr = {.attr_set = set, .propagation = MS_PRIVATE};
+        if (mount_setattr(fd, "", AT_EMPTY_PATH | (recursive ? AT_RECURSIVE : 0), &attr, sizeof(attr)) < 0)
+                return cb_error_set(err, errno, "make %s %s", what,
+                                    (set & MOUNT_ATTR_RDONLY) ? "read-only" : "private");
+        return 0;
+}
+
+/* A detached copy of a host path (recursive), optionally read-only; -ENOENT passes through. */
+static int
+clone_tree(const char *path, bool readonly, int *ret_fd, struct cb_error **err)
+{
+        cleanup_close int fd = open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+        if (fd < 0) {
+                if (errno == ENOENT)
+                        return -ENOENT;
+                return cb_error_set(err, errno, "clone %s", path);
+        }
+        /* nosuid everywhere: a setuid binary reached through a bind must not gain privileges (no_new_privs
+         * covers the command, this covers anything that would lift it). */
+        int r = set_attr(fd, (readonly ? MOUNT_ATTR_RDONLY : 0) | MOUNT_ATTR_NOSUID, true, path, err);
+        if (r < 0)
+                return r;
+        *ret_fd = TAKE_FD(fd);
+        return 0;
+}
+
+/* mkdir -p inside the (already pivoted) root; components that exist are fine. */
+static int
+mkdir_p(const char *path, mode_t mode, struct cb_error **err)
+{
+        cleanup_free char *p = strdup(path);
+        if (p == NULL)
+                return cb_error_set(err, ENOMEM, "mkdir %s", path);
+        for (char *s = p + 1;; s++) {
+                if (*s == '/' || *s == '\0') {
+                        char saved = *s;
+                        *s = '\0';
+                        if (mkdir(p, mode) < 0 && errno != EEXIST) {
+                                int e = errno;
+                                if (e == EROFS)
+                                        return cb_error_set(err, e,
+                                                            "create mount point %s on the read-only root (create "
+                                                            "it on the host, or use --writable-root)",
+                                                            p);
+                                return cb_error_set(err, e, "create mount point %s", p);
+                        }
+                        *s = saved;
+                        if (saved == '\0')
+                                break;
+                }
+        }
+        return 0;
+}
+
+/* Creates a mount point of the right kind (dir for dirs, empty file otherwise) and opens it O_PATH,
+ * refusing magic links so /proc/self/... tricks cannot redirect the mount. */
+static int
+open_target(const char *path, bool dir, int *ret_fd, struct cb_error **err)
+{
+        int r;
+        cleanup_free char *parent = strdup(path);
+        if (parent == NULL)
+                return cb_error_set(err, ENOMEM, "mount point %s", path);
+        char *slash = strrchr(parent, '/');
+        if (slash != NULL && slash != parent) {
+                *slash = '\0';
+                if ((r = mkdir_p(parent, 0755, err)) < 0)
+                        return r;
+        }
+        int fd = sys_openat2(AT_FDCWD, path, O_PATH | O_CLOEXEC, RESOLVE_NO_MAGICLINKS);
+        if (fd < 0 && errno == ENOENT) {
+                if (dir) {
+                        if ((r = mkdir_p(path, 0755, err)) < 0)
+                                return r;
+                } else {
+                        cleanup_close int f = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
+                        if (f < 0 && errno != EEXIST)
+                                return cb_error_set(err, errno,
+                                                    errno == EROFS ? "create mount point %s on the read-only root "
+                                                                     "(create it on the host, or use "
+                                                                     "--writable-root)"
+                                                                   : "create mount point %s",
+                                                    path);
+                }
+                fd = sys_openat2(AT_FDCWD, path, O_PATH | O_CLOEXEC, RESOLVE_NO_MAGICLINKS);
+        }
+        if (fd < 0)
+                return cb_error_set(err, errno, "open mount point %s", path);
+        *ret_fd = fd;
+        return 0;
+}
+
+static int
+attach(int mnt_fd, const char *dst, bool dir, struct cb_error **err)
+{
+        cleanup_close int target = -1;
+        int r = open_target(dst, dir, &target, err);
+        if (r < 0)
+                return r;
+        if (move_mount(mnt_fd, "", target, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+                return cb_error_set(err, errno, "attach mount at %s", dst);
+        return 0;
+}
+
+static int
+mount_tmpfs(const char *path, const char *options, unsigned long flags, struct cb_error **err)
+{
+        int r;
+        if ((r = mkdir_p(path, 0755, err)) < 0)
+                return r;
+        if (mount("tmpfs", path, "tmpfs", flags, options) < 0)
+                return cb_error_set(err, errno, "mount tmpfs on %s (%s)", path, options ? options : "");
+        return 0;
+}
+
+/* --tmpfs options carry mount flags (noexec, ro...) mixed with data; split them. */
+static int
+user_tmpfs(const struct cb_tmpfs *t, struct cb_error **err)
+{
+        char data[256] = "";
+        unsigned long flags = MS_NOSUID | MS_NODEV;
+        bool ro = false;
+        cleanup_free char *opts = strdup(t->options);
+        if (opts == NULL)
+                return cb_error_set(err, ENOMEM, "tmpfs %s", t->path);
+        for (char *save = NULL, *o = strtok_r(opts, ",", &save); o != NULL; o = strtok_r(NULL, ",", &save)) {
+                if (strcmp(o, "noexec") == 0)
+                        flags |= MS_NOEXEC;
+                else if (strcmp(o, "exec") == 0)
+                        flags &= ~(unsigned long)MS_NOEXEC;
+                else if (strcmp(o, "nosuid") == 0 || strcmp(o, "nodev") == 0 || strcmp(o, "rw") == 0)
+                        ;
+                else if (strcmp(o, "ro") == 0)
+                        ro = true;
+                else {
+                        size_t used = strlen(data);
+                        snprintf(data + used, sizeof(data) - used, "%s%s", used ? "," : "", o);
+                }
+        }
+        int r = mount_tmpfs(t->path, data, flags, err);
+        if (r == 0 && ro && mount(NULL, t->path, NULL, MS_REMOUNT | MS_RDONLY | flags, data) < 0)
+                return cb_error_set(err, errno, "make tmpfs %s read-only", t->path);
+        return r;
+}
+
+static const char *const dev_nodes[] = {"null", "zero", "full", "random", "urandom", "tty", NULL};
+
+/* A minimal /dev: the harmless character devices bound from the host (a tmpfs mounted inside a user
+ * namespace is nodev, so nodes cannot be created there — and should not be), our own devpts instance so
+ * the sandbox's ptys are not the host's, and /dev/shm. */
+static int
+setup_dev(int node_fds[], struct cb_error **err)
+{
+        int r;
+        if ((r = mount_tmpfs("/dev", "size=64k,mode=755", MS_NOSUID | MS_NOEXEC, err)) < 0)
+                return r;
+        for (size_t i = 0; dev_nodes[i] != NULL; i++) {
+                if (node_fds[i] < 0)
+                        continue;
+                char path[32];
+                snprintf(path, sizeof(path), "/dev/%s", dev_nodes[i]);
+                if ((r = attach(node_fds[i], path, false, err)) < 0)
+                        return r;
+        }
+        static const char *const links[][2] = {{"/proc/self/fd", "/dev/fd"},  {"/proc/self/fd/0", "/dev/stdin"},
+                                               {"/proc/self/fd/1", "/dev/stdout"},
+                                               {"/proc/self/fd/2", "/dev/stderr"},
+                                               {"pts/ptmx", "/dev/ptmx"}, {"/proc/kcore", "/dev/core"}};
+        for (size_t i = 0; i < CB_ARRAY_SIZE(links); i++)
+                if (symlink(links[i][0], links[i][1]) < 0)
+                        return cb_error_set(err, errno, "symlink %s", links[i][1]);
+        if (mkdir("/dev/pts", 0755) < 0 || mkdir("/dev/shm", 01777) < 0)
+                return cb_error_set(err, errno, "populate /dev");
+        /* newinstance: a devpts of our own, so a pty opened inside is never one of the host's. */
+        if (mount("devpts", "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620") < 0)
+                return cb_error_set(err, errno, "mount devpts on /dev/pts");
+        if ((r = mount_tmpfs("/dev/shm", "size=67108864,mode=1777", MS_NOSUID | MS_NODEV | MS_NOEXEC, err)) < 0)
+                return r;
+        if (mount(NULL, "/dev", NULL, MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NOEXEC, "size=64k,mode=755") < 0)
+                return cb_error_set(err, errno, "make /dev read-only");
+        return 0;
+}
+
+/* OCI's masked and read-only paths: kernel memory, keys, timers and hardware views that leak host state
+ * or invite attacks (kcore, sysrq-trigger) stay out of reach even though /proc is our own. */
+static const char *const masked_files[] = {"/proc/kcore",       "/proc/keys",         "/proc/timer_list",
+                                           "/proc/sched_debug", "/proc/latency_stats", "/proc/timer_stats",
+                                           NULL};
+static const char *const masked_dirs[] = {"/proc/acpi", "/proc/scsi", "/proc/asound", "/sys/firmware",
+                                          "/sys/devices/virtual/powercap", NULL};
+static const char *const readonly_paths[] = {"/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys",
+                                             "/proc/sysrq-trigger", NULL};
+
+static int
+mask_paths(struct cb_error **err)
+{
+        struct stat st;
+        for (size_t i = 0; masked_files[i] != NULL; i++) {
+                if (lstat(masked_files[i], &st) < 0)
+                        continue;
+                if (mount("/dev/null", masked_files[i], NULL, MS_BIND, NULL) < 0)
+                        return cb_error_set(err, errno, "mask %s", masked_files[i]);
+        }
+        for (size_t i = 0; masked_dirs[i] != NULL; i++) {
+                if (lstat(masked_dirs[i], &st) < 0 || !S_ISDIR(st.st_mode))
+                        continue;
+                if (mount("tmpfs", masked_dirs[i], "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                          "size=0,mode=555") < 0)
+                        return cb_error_set(err, errno, "mask %s", masked_dirs[i]);
+        }
+        for (size_t i = 0; readonly_paths[i] != NULL; i++) {
+                cleanup_close int fd = open_tree(AT_FDCWD, readonly_paths[i],
+                                                 OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+                if (fd < 0) {
+                        if (errno == ENOENT)
+                                continue;
+                        return cb_error_set(err, errno, "clone %s", readonly_paths[i]);
+                }
+                int r;
+                if ((r = set_attr(fd, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC,
+                                  true, readonly_paths[i], err)) < 0)
+                        return r;
+                if (move_mount(fd, "", AT_FDCWD, readonly_paths[i], MOVE_MOUNT_F_EMPTY_PATH) < 0)
+                        return cb_error_set(err, errno, "make %s read-only", readonly_paths[i]);
+        }
+        return 0;
+}
+
+/* One entry of the ordered list of tmpfs mounts and binds. */
+struct entry {
+        const char *dst;
+        const struct cb_tmpfs *tmpfs;
+        const struct cb_bind *bind;
+        int fd; /* the detached clone of a bind */
+        bool dir;
+        size_t order;
+};
+
+static int
+entry_cmp(const void *a, const void *b)
+{
+        const struct entry *x = a, *y = b;
+        size_t dx = cb_path_depth(x->dst), dy = cb_path_depth(y->dst);
+        if (dx != dy)
+                return dx < dy ? -1 : 1;
+        return x->order < y->order ? -1 : x->order > y->order;
+}
+
+static int
+write_file(const char *path, const char *text, struct cb_error **err)
+{
+        cleanup_close int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+        if (fd < 0)
+                return cb_error_set(err, errno, "create %s", path);
+        size_t len = strlen(text);
+        if (write(fd, text, len) != (ssize_t)len)
+                return cb_error_set(err, errno ? errno : EIO, "write %s", path);
+        return 0;
+}
+
+/* The writable root: an overlay whose upper layer lives on a tmpfs that dies with the sandbox. The
+ * lower layer is the read-only clone; its submounts (other filesystems below /) are re-attached
+ * read-only on top so the view matches the read-only root's. */
+static int
+overlay_root(int ro_root, const char *stage, int *ret_fd, struct cb_error **err)
+{
+        char lower[64], upper[64], work[64], tmp[64];
+        snprintf(lower, sizeof(lower), "%s/lower", stage);
+        snprintf(tmp, sizeof(tmp), "%s/rw", stage);
+        snprintf(upper, sizeof(upper), "%s/rw/upper", stage);
+        snprintf(work, sizeof(work), "%s/rw/work", stage);
+        if (mkdir(lower, 0700) < 0 || mkdir(tmp, 0700) < 0)
+                return cb_error_set(err, errno, "prepare overlay in %s", stage);
+        if (move_mount(ro_root, "", AT_FDCWD, lower, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+                return cb_error_set(err, errno, "attach root at %s", lower);
+        if (mount("tmpfs", tmp, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755") < 0)
+                return cb_error_set(err, errno, "mount overlay upper tmpfs");
+        if (mkdir(upper, 0755) < 0 || mkdir(work, 0755) < 0)
+                return cb_error_set(err, errno, "prepare overlay upper");
+        cleanup_close int fs = fsopen("overlay", FSOPEN_CLOEXEC);
+        if (fs < 0)
+                return cb_error_set(err, errno, "--writable-root: open overlayfs (needs Linux >= 5.11 for overlay "
+                                                "in a user namespace)");
+        if (fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir", lower, 0) < 0 ||
+            fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
+            fsconfig(fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0)
+                return cb_error_set(err, errno, "--writable-root: configure overlay");
+        /* userxattr: inside a user namespace overlay may not use trusted.* xattrs. */
+        (void)fsconfig(fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0);
+        if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
+                return cb_error_set(err, errno, "--writable-root: create overlay");
+        cleanup_close int mnt = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID);
+        if (mnt < 0)
+                return cb_error_set(err, errno, "--writable-root: mount overlay");
+        /* Submounts of the lower tree (other filesystems) would vanish under the overlay: re-attach the
+         * direct children of the lower mount (recursive clones carry their own children). */
+        cleanup_fclose FILE *mi = fopen("/proc/self/mountinfo", "re");
+        if (mi == NULL)
+                return cb_error_set(err, errno, "read /proc/self/mountinfo");
+        char line[4096], mp[4096];
+        int lower_id = -1, id, parent;
+        while (fgets(line, sizeof(line), mi) != NULL)
+                if (sscanf(line, "%d %d %*s %*s %4095s", &id, &parent, mp) == 3 && strcmp(mp, lower) == 0)
+                        lower_id = id;
+        rewind(mi);
+        size_t lowerlen = strlen(lower);
+        static const char *const skip[] = {"proc", "sys", "dev", "tmp", "run", NULL};
+        while (lower_id >= 0 && fgets(line, sizeof(line), mi) != NULL) {
+                if (sscanf(line, "%d %d %*s %*s %4095s", &id, &parent, mp) != 3 || parent != lower_id ||
+                    strncmp(mp, lower, lowerlen) != 0 || mp[lowerlen] != '/' || strchr(mp, '\\') != NULL)
+                        continue; /* escaped names (spaces...) are skipped rather than misparsed */
+                const char *rel = mp + lowerlen + 1;
+                bool skipped = false;
+                for (size_t i = 0; skip[i] != NULL; i++) {
+                        size_t n = strlen(skip[i]);
+                        if (strncmp(rel, skip[i], n) == 0 && (rel[n] == '\0' || rel[n] == '/'))
+                                skipped = true;
+                }
+                if (skipped)
+                        continue;
+                cleanup_close int sub = open_tree(AT_FDCWD, mp, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
+                if (sub < 0)
+                        continue;
+                int r;
+                if ((r = set_attr(sub, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID, true, mp, err)) < 0)
+                        return r;
+                if (move_mount(sub, "", mnt, rel, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+                        return cb_error_set(err, errno, "attach %s over the writable root", rel);
+        }
+        *ret_fd = TAKE_FD(mnt);
+        return 0;
+}
+
+int
+cb_mounts_setup(const struct cb_config *cfg, const struct cb_mount_extras *extras, struct cb_error **err)
+{
+        int r;
+        /* Nothing we mount may propagate back to the host, and host mount events should not reach in. */
+        if (mount(NULL, "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+                return cb_error_set(err, errno, "make / a slave mount");
+
+        /* 1. Detached clones of everything we take from the host, while its paths are reachable. */
+        cleanup_close int root = -1;
+        if ((r = clone_tree(cfg->rootfs, !cfg->writable_root, &root, err)) < 0)
+                return r == -ENOENT ? cb_error_set(err, ENOENT, "root %s", cfg->rootfs) : r;
+        int node_fds[CB_ARRAY_SIZE(dev_nodes)];
+        for (size_t i = 0; i < CB_ARRAY_SIZE(dev_nodes); i++)
+                node_fds[i] = -1;
+        size_t n_entries = cfg->n_tmpfs + cfg->n_binds;
+        struct entry *entries = calloc(n_entries ? n_entries : 1, sizeof(*entries));
+        if (entries == NULL)
+                return cb_error_set(err, ENOMEM, "plan mounts");
+        for (size_t i = 0; i < n_entries; i++)
+                entries[i].fd = -1;
+        size_t n = 0;
+        for (size_t i = 0; dev_nodes[i] != NULL; i++) {
+                char path[32];
+                snprintf(path, sizeof(path), "/dev/%s", dev_nodes[i]);
+                node_fds[i] = open_tree(AT_FDCWD, path, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC);
+        }
+        for (size_t i = 0; i < cfg->n_tmpfs; i++, n++)
+                entries[n] = (struct entry){.dst = cfg->tmpfs[i].path, .tmpfs = &cfg->tmpfs[i], .fd = -1,
+                                            .order = n};
+        for (size_t i = 0; i < cfg->n_binds; i++) {
+                const struct cb_bind *b = &cfg->binds[i];
+                struct stat st;
+                entries[n] = (struct entry){.dst = b->dst, .bind = b, .fd = -1, .order = n};
+                if (stat(b->src, &st) < 0) {
+                        if (b->optional && errno == ENOENT)
+                                continue;
+                        r = cb_error_set(err, errno, "bind %s", b->src);
+                        goto out;
+                }
+                entries[n].dir = S_ISDIR(st.st_mode);
+                if ((r = clone_tree(b->src, b->readonly, &entries[n].fd, err)) < 0) {
+                        if (r == -ENOENT)
+                                r = cb_error_set(err, ENOENT, "bind %s", b->src);
+                        goto out;
+                }
+                n++;
+        }
+        qsort(entries, n, sizeof(*entries), entry_cmp);
+
+        /* 2. Attach the root and pivot into it. /tmp of our private copy of the host tree is the
+         * staging point; it disappears with the old root. */
+        const char *stage = "/tmp";
+        if (mount("tmpfs", stage, "tmpfs", MS_NOSUID | MS_NODEV, "size=64k,mode=700") < 0) {
+                r = cb_error_set(err, errno, "mount staging tmpfs on %s", stage);
+                goto out;
+        }
+        if (cfg->writable_root) {
+                int ov = -1;
+                if ((r = overlay_root(root, stage, &ov, err)) < 0)
+                        goto out;
+                close(root);
+                root = ov;
+        }
+        if (mkdir("/tmp/root", 0700) < 0 ||
+            move_mount(root, "", AT_FDCWD, "/tmp/root", MOVE_MOUNT_F_EMPTY_PATH) < 0) {
+                r = cb_error_set(err, errno, "attach the root");
+                goto out;
+        }
+        /* pivot_root(".", ".") stacks the old root on the new one; detaching it leaves the host's tree
+         * unreachable from this namespace (no chroot-style escape through a leftover mount). */
+        if (chdir("/tmp/root") < 0 || syscall(SYS_pivot_root, ".", ".") < 0) {
+                r = cb_error_set(err, errno, "pivot_root");
+                goto out;
+        }
+        if (umount2(".", MNT_DETACH) < 0 || chdir("/") < 0) {
+                r = cb_error_set(err, errno, "detach the old root");
+                goto out;
+        }
+
+        /* 3. Kernel filesystems of our own. */
+        if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
+                r = cb_error_set(err, errno, "mount /proc");
+                goto out;
+        }
+        if ((r = setup_dev(node_fds, err)) < 0)
+                goto out;
+        if (extras->own_netns) {
+                /* A sysfs of our own network namespace: /sys/class/net lists only the sandbox's links. */
+                if (mount("sysfs", "/sys", "sysfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) {
+                        r = cb_error_set(err, errno, "mount /sys");
+                        goto out;
+                }
+        }
+        if ((r = mask_paths(err)) < 0)
+                goto out;
+        if ((r = mount_tmpfs("/run", "size=67108864,mode=755", MS_NOSUID | MS_NODEV, err)) < 0)
+                goto out;
+
+        /* 4. tmpfs mounts and binds, parents before children. */
+        for (size_t i = 0; i < n; i++) {
+                struct entry *e = &entries[i];
+                if (e->tmpfs != NULL)
+                        r = user_tmpfs(e->tmpfs, err);
+                else
+                        r = attach(e->fd, e->dst, e->dir, err);
+                if (r < 0) {
+                        cb_error_wrap(err, "%s %s", e->tmpfs ? "tmpfs" : "bind", e->dst);
+                        goto out;
+                }
+        }
+
+        /* 5. resolv.conf from the network layer, bound over the read-only root's. */
+        if (extras->resolv_conf != NULL) {
+                if ((r = write_file("/run/claudebox-resolv.conf", extras->resolv_conf, err)) < 0)
+                        goto out;
+                if (mount("/run/claudebox-resolv.conf", "/etc/resolv.conf", NULL, MS_BIND, NULL) < 0) {
+                        r = cb_error_set(err, errno, "bind /etc/resolv.conf");
+                        goto out;
+                }
+        }
+        r = 0;
+out:
+        for (size_t i = 0; i < n_entries; i++)
+                if (entries[i].fd >= 0)
+                        close(entries[i].fd);
+        for (size_t i = 0; i < CB_ARRAY_SIZE(dev_nodes); i++)
+                if (node_fds[i] >= 0)
+                        close(node_fds[i]);
+        free(entries);
+        return r;
+}

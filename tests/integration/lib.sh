@@ -1,0 +1,55 @@
+# Shared helpers of the integration tests. Sourced by tests/integration/test_*.sh, which run once as root
+# and once as an unprivileged user (see run-as.sh). $CB_WORK is a per-test temp dir (removed afterwards),
+# $HOME points into it, $CB_MODE is root or rootless.
+set -u
+
+# Layers whose implementation has not landed yet are relaxed here, explicitly, so the tests of the other
+# layers run; each layer's issue removes its entry. Never relax a layer in a test of that layer.
+CB_RELAX=${CB_RELAX-"--network none --no-limits --seccomp unconfined"}
+
+cb() { "$CLAUDEBOX" run $CB_RELAX "$@"; }
+
+fail() {
+        echo "FAIL: $*" >&2
+        exit 1
+}
+skip() {
+        echo "skip: $*" >&2
+        exit 77
+}
+ok() { echo "ok - $*"; }
+
+# assert_eq ACTUAL EXPECTED WHAT
+assert_eq() {
+        [ "$1" = "$2" ] || fail "$3: expected '$2', got '$1'"
+        ok "$3"
+}
+# assert_match ACTUAL REGEX WHAT
+assert_match() {
+        [[ $1 =~ $2 ]] || fail "$3: '$1' does not match /$2/"
+        ok "$3"
+}
+assert_not_match() {
+        [[ ! $1 =~ $2 ]] || fail "$3: '$1' matches /$2/"
+        ok "$3"
+}
+
+new_project() {
+        local d
+        d=$(mktemp -d "$CB_WORK/proj.XXXXXX") || fail "mktemp"
+        echo "$d"
+}
+
+# The host must look the same after every run: same mount table, no sandbox process left.
+_cb_mounts_before=$(wc -l </proc/self/mountinfo)
+_cb_check_host() {
+        local rc=$?
+        local after
+        after=$(wc -l </proc/self/mountinfo)
+        if [ "$after" != "$_cb_mounts_before" ]; then
+                echo "FAIL: the host mount table changed ($_cb_mounts_before -> $after lines)" >&2
+                rc=1
+        fi
+        exit $rc
+}
+trap _cb_check_host EXIT

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Runs one integration test script as root or as an unprivileged test user (created on first use and
+# entered with setpriv --reuid --regid --clear-groups). HOME always points at a fresh temp dir: a test
+# never reads or writes a real user's home or this machine's ~/.claude.
+set -u
+mode=$1
+script=$2
+test_user=${CB_TEST_USER:-cbtest}
+
+work=$(mktemp -d /tmp/cbtest.XXXXXX) || exit 1
+chmod 755 "$work"
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/home" "$work/bin"
+
+# Binaries may live under a directory the test user cannot traverse (a clone in /root): copy them.
+cp "$CLAUDEBOX" "$work/bin/claudebox"
+export CLAUDEBOX="$work/bin/claudebox"
+pass=("CLAUDEBOX=$CLAUDEBOX" "CB_SOURCE_DIR=$CB_SOURCE_DIR" "CB_BUILD_DIR=$CB_BUILD_DIR")
+for var in $(env | sed -n 's/^\([A-Z0-9_]*\)=.*/\1/p'); do
+        case $var in CLAUDEBOX | CB_*) continue ;; esac
+        val=${!var}
+        if [[ $val == "$CB_BUILD_DIR"/tests/* && -x $val ]]; then
+                cp "$val" "$work/bin/"
+                export "$var=$work/bin/$(basename "$val")"
+                pass+=("$var=${!var}")
+        fi
+done
+chmod -R a+rX "$work/bin"
+
+export CB_WORK="$work" CB_MODE="$mode" HOME="$work/home"
+case $mode in
+root)
+        if [ "$(id -u)" != 0 ]; then
+                echo "skip: the root variant needs root (run make test as root)" >&2
+                exit 77
+        fi
+        exec bash "$script"
+        ;;
+rootless)
+        if [ "$(id -u)" != 0 ]; then
+                exec bash "$script" # already unprivileged
+        fi
+        if ! id -u "$test_user" >/dev/null 2>&1; then
+                # Serialised: ctest runs tests in parallel.
+                flock /tmp/claudebox-testuser.lock sh -c \
+                        "id -u $test_user >/dev/null 2>&1 || useradd --no-create-home --shell /bin/sh $test_user" ||
+                        { echo "skip: cannot create test user $test_user" >&2; exit 77; }
+        fi
+        chown -R "$test_user:" "$work/home"
+        chown "$test_user:" "$work"
+        exec setpriv --reuid "$test_user" --regid "$test_user" --clear-groups --reset-env \
+                env HOME="$work/home" CB_WORK="$work" CB_MODE="$mode" PATH="/usr/local/bin:/usr/bin:/bin" \
+                TERM="${TERM:-dumb}" "${pass[@]}" bash "$script"
+        ;;
+*)
+        echo "usage: run-as.sh root|rootless SCRIPT" >&2
+        exit 2
+        ;;
+esac
