@@ -146,7 +146,7 @@ cb_cli_parse_run(int argc, char *const *argv, struct cb_options *o, struct cb_er
                         else if (strcmp(optarg, "enhanced") == 0)
                                 o->profile = CB_PROFILE_ENHANCED;
                         else
-                                return cb_error_set(err, EINVAL,
+                                return cb_error_input(err,
                                                     "invalid --profile '%s': expected secure or enhanced", optarg);
                         break;
                 case OPT_USER: r = set_str(&o->user, optarg, err); break;
@@ -187,10 +187,10 @@ cb_cli_parse_run(int argc, char *const *argv, struct cb_options *o, struct cb_er
                 case OPT_VERBOSE: o->verbosity++; break;
                 case 'h': return 1;
                 case ':':
-                        return cb_error_set(err, EINVAL, "option '%s' needs a value (see claudebox run --help)",
+                        return cb_error_input(err, "option '%s' needs a value (see claudebox run --help)",
                                             argv[optind - 1]);
                 default:
-                        return cb_error_set(err, EINVAL, "unknown option '%s' (see claudebox run --help)",
+                        return cb_error_input(err, "unknown option '%s' (see claudebox run --help)",
                                             argv[optind - 1]);
                 }
                 if (r < 0)
@@ -204,7 +204,7 @@ cb_cli_parse_run(int argc, char *const *argv, struct cb_options *o, struct cb_er
                         if ((o->argv[i - optind] = strdup(argv[i])) == NULL)
                                 return cb_error_set(err, ENOMEM, "parse arguments");
                 if (o->argv[0][0] == '\0')
-                        return cb_error_set(err, EINVAL, "the command is an empty string");
+                        return cb_error_input(err, "the command is an empty string");
         }
         return 0;
 }

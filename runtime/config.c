@@ -197,7 +197,7 @@ build_env(struct cb_config *cfg, const struct cb_options *opts, const struct cb_
                 const char *eq = strchr(spec, '=');
                 size_t n = eq ? (size_t)(eq - spec) : strlen(spec);
                 if (!cb_env_name_valid(spec, n))
-                        return cb_error_set(err, EINVAL,
+                        return cb_error_input(err,
                                             "invalid -e '%s': expected NAME=VALUE or NAME (a letter or _ "
                                             "followed by letters, digits or _)",
                                             spec);
@@ -399,7 +399,7 @@ validate_name(const char *name, const char *what, struct cb_error **err)
                      c == '.' || c == '-';
         }
         if (!ok)
-                return cb_error_set(err, EINVAL,
+                return cb_error_input(err,
                                     "invalid %s '%s': use 1 to 63 letters, digits, '_', '.' or '-', starting "
                                     "with a letter or digit",
                                     what, name);
@@ -444,7 +444,7 @@ resolve_dir(const char *path, const char *what, const char *cwd, char **ret, str
                 return cb_error_set(err, ENOMEM, "resolve %s", what);
         if (cb_path_is_under(joined, "/proc") || cb_path_is_under(joined, "/sys") ||
             cb_path_is_under(joined, "/dev"))
-                return cb_error_set(err, EINVAL,
+                return cb_error_input(err,
                                     "invalid %s '%s': paths under /proc, /sys and /dev are refused (they can "
                                     "name directories outside the sandbox); give the real path",
                                     what, path);
@@ -458,7 +458,7 @@ resolve_dir(const char *path, const char *what, const char *cwd, char **ret, str
         }
         if (cb_path_is_under(real, "/proc") || cb_path_is_under(real, "/sys") || cb_path_is_under(real, "/dev")) {
                 free(real);
-                return cb_error_set(err, EINVAL, "invalid %s '%s': resolves under /proc, /sys or /dev", what,
+                return cb_error_input(err, "invalid %s '%s': resolves under /proc, /sys or /dev", what,
                                     path);
         }
         *ret = real;
@@ -478,7 +478,7 @@ parse_enum(const char *value, const char *what, const char *const *names, int *r
                 strncat(list, i ? ", " : "", sizeof(list) - strlen(list) - 1);
                 strncat(list, names[i], sizeof(list) - strlen(list) - 1);
         }
-        return cb_error_set(err, EINVAL, "invalid %s '%s': expected one of %s", what, value, list);
+        return cb_error_input(err, "invalid %s '%s': expected one of %s", what, value, list);
 }
 
 static int
@@ -504,7 +504,7 @@ build(struct cb_config *cfg, const struct cb_options *opts, const struct cb_host
                 if (strcmp(opts->user, "root") == 0 || strcmp(opts->user, "0") == 0)
                         cfg->user_root = true;
                 else if (strcmp(opts->user, host->user) != 0)
-                        return cb_error_set(err, EINVAL,
+                        return cb_error_input(err,
                                             "invalid --user '%s': only 'root' (uid 0 inside) or your own user "
                                             "'%s' can be mapped",
                                             opts->user, host->user);
@@ -522,7 +522,7 @@ build(struct cb_config *cfg, const struct cb_options *opts, const struct cb_host
          * (~/.ssh, tokens, other projects). */
         if (strcmp(cfg->workdir, "/") == 0 || strcmp(cfg->workdir, cfg->home) == 0 ||
             cb_path_is_under(cfg->home, cfg->workdir))
-                return cb_error_set(err, EINVAL,
+                return cb_error_input(err,
                                     "refusing to use %s as the project directory: it would expose your whole "
                                     "home; cd into a project or pass -w DIR",
                                     cfg->workdir);
@@ -580,7 +580,7 @@ build(struct cb_config *cfg, const struct cb_options *opts, const struct cb_host
                 else
                         *slash = '\0';
                 if (strcmp(parent, "/") == 0 || strcmp(parent, cfg->home) == 0)
-                        return cb_error_set(err, EINVAL,
+                        return cb_error_input(err,
                                             "refusing --mount-parent: the parent of %s is %s, which would expose "
                                             "%s; use --no-mount-parent or move the project one level down",
                                             cfg->workdir, parent,
@@ -688,7 +688,7 @@ build(struct cb_config *cfg, const struct cb_options *opts, const struct cb_host
                 cfg->n_allow_net++;
         }
         if (cfg->n_allow_net > 0 && cfg->network != CB_NET_ISOLATED)
-                return cb_error_set(err, EINVAL, "--allow-net only applies to --network isolated (it is %s)",
+                return cb_error_input(err, "--allow-net only applies to --network isolated (it is %s)",
                                     cb_network_name(cfg->network));
 
         /* Seccomp. */
@@ -722,13 +722,13 @@ build(struct cb_config *cfg, const struct cb_options *opts, const struct cb_host
                 return r;
         if (opts->memory != NULL || opts->cpus != NULL || opts->pids_limit != NULL) {
                 if (opts->no_limits)
-                        return cb_error_set(err, EINVAL,
+                        return cb_error_input(err,
                                             "--no-limits contradicts --memory/--cpus/--pids-limit; pass one or "
                                             "the other");
                 cfg->limits = true;
         }
         if (cfg->memory != 0 && cfg->memory < (6ULL << 20))
-                return cb_error_set(err, EINVAL, "--memory: at least 6m (Docker's minimum)");
+                return cb_error_input(err, "--memory: at least 6m (Docker's minimum)");
 
         /* X11. */
         cfg->x11 = pre->x11;

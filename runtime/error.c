@@ -25,6 +25,22 @@ cb_error_set(struct cb_error **err, int errno_value, const char *fmt, ...)
 }
 
 int
+cb_error_input(struct cb_error **err, const char *fmt, ...)
+{
+        if (err == NULL || *err != NULL)
+                return -EINVAL;
+        char msg[sizeof((*err)->message)];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        int r = cb_error_set(err, EINVAL, "%s", msg);
+        if (*err != NULL)
+                (*err)->input = true;
+        return r;
+}
+
+int
 cb_error_wrap(struct cb_error **err, const char *fmt, ...)
 {
         if (err == NULL || *err == NULL)
@@ -52,7 +68,7 @@ cb_error_text(const struct cb_error *e, char *buf, unsigned long len)
 {
         if (e == NULL)
                 snprintf(buf, len, "unknown error");
-        else if (e->errno_value > 0)
+        else if (e->errno_value > 0 && !e->input)
                 snprintf(buf, len, "%s: %s", e->message, strerror(e->errno_value));
         else
                 snprintf(buf, len, "%s", e->message);

@@ -4,9 +4,11 @@
 #pragma once
 
 #include <stdarg.h>
+#include <stdbool.h>
 
 struct cb_error {
         int errno_value;
+        bool input; /* bad user input: the message says it all, no errno text is appended */
         char message[512];
 };
 
@@ -14,6 +16,9 @@ struct cb_error {
  * wins). Returns -errno_value, or -1 when errno_value is 0, so `return cb_error_set(...)` works. */
 int cb_error_set(struct cb_error **err, int errno_value, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
+
+/* Bad user input (a flag, a file): errno EINVAL, printed without ": Invalid argument". */
+int cb_error_input(struct cb_error **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Prefixes the existing message with context ("set up /tmp: ..."); returns its negative errno. */
 int cb_error_wrap(struct cb_error **err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

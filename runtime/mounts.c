@@ -7,8 +7,10 @@
 #define _GNU_SOURCE
 #include "mounts.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/openat2.h>
 #include <sched.h>
 #include <stdio.h>
@@ -292,77 +294,92 @@ write_file(const char *path, const char *text, struct cb_error **err)
         return 0;
 }
 
-/* The writable root: an overlay whose upper layer lives on a tmpfs that dies with the sandbox. The
- * lower layer is the read-only clone; its submounts (other filesystems below /) are re-attached
- * read-only on top so the view matches the read-only root's. */
-static int
-overlay_root(int ro_root, const char *stage, int *ret_fd, struct cb_error **err)
+/* Directories of the root that the sandbox replaces with its own mounts. */
+static bool
+replaced_dir(const char *name)
 {
-        char lower[64], upper[64], work[64], tmp[64];
-        snprintf(lower, sizeof(lower), "%s/lower", stage);
-        snprintf(tmp, sizeof(tmp), "%s/rw", stage);
-        snprintf(upper, sizeof(upper), "%s/rw/upper", stage);
-        snprintf(work, sizeof(work), "%s/rw/work", stage);
-        if (mkdir(lower, 0700) < 0 || mkdir(tmp, 0700) < 0)
-                return cb_error_set(err, errno, "prepare overlay in %s", stage);
-        if (move_mount(ro_root, "", AT_FDCWD, lower, MOVE_MOUNT_F_EMPTY_PATH) < 0)
-                return cb_error_set(err, errno, "attach root at %s", lower);
-        if (mount("tmpfs", tmp, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755") < 0)
-                return cb_error_set(err, errno, "mount overlay upper tmpfs");
-        if (mkdir(upper, 0755) < 0 || mkdir(work, 0755) < 0)
-                return cb_error_set(err, errno, "prepare overlay upper");
-        cleanup_close int fs = fsopen("overlay", FSOPEN_CLOEXEC);
-        if (fs < 0)
-                return cb_error_set(err, errno, "--writable-root: open overlayfs (needs Linux >= 5.11 for overlay "
-                                                "in a user namespace)");
-        if (fsconfig(fs, FSCONFIG_SET_STRING, "lowerdir", lower, 0) < 0 ||
-            fsconfig(fs, FSCONFIG_SET_STRING, "upperdir", upper, 0) < 0 ||
-            fsconfig(fs, FSCONFIG_SET_STRING, "workdir", work, 0) < 0)
-                return cb_error_set(err, errno, "--writable-root: configure overlay");
-        /* userxattr: inside a user namespace overlay may not use trusted.* xattrs. */
-        (void)fsconfig(fs, FSCONFIG_SET_FLAG, "userxattr", NULL, 0);
-        if (fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) < 0)
-                return cb_error_set(err, errno, "--writable-root: create overlay");
-        cleanup_close int mnt = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_NOSUID);
-        if (mnt < 0)
-                return cb_error_set(err, errno, "--writable-root: mount overlay");
-        /* Submounts of the lower tree (other filesystems) would vanish under the overlay: re-attach the
-         * direct children of the lower mount (recursive clones carry their own children). */
-        cleanup_fclose FILE *mi = fopen("/proc/self/mountinfo", "re");
-        if (mi == NULL)
-                return cb_error_set(err, errno, "read /proc/self/mountinfo");
-        char line[4096], mp[4096];
-        int lower_id = -1, id, parent;
-        while (fgets(line, sizeof(line), mi) != NULL)
-                if (sscanf(line, "%d %d %*s %*s %4095s", &id, &parent, mp) == 3 && strcmp(mp, lower) == 0)
-                        lower_id = id;
-        rewind(mi);
-        size_t lowerlen = strlen(lower);
-        static const char *const skip[] = {"proc", "sys", "dev", "tmp", "run", NULL};
-        while (lower_id >= 0 && fgets(line, sizeof(line), mi) != NULL) {
-                if (sscanf(line, "%d %d %*s %*s %4095s", &id, &parent, mp) != 3 || parent != lower_id ||
-                    strncmp(mp, lower, lowerlen) != 0 || mp[lowerlen] != '/' || strchr(mp, '\\') != NULL)
-                        continue; /* escaped names (spaces...) are skipped rather than misparsed */
-                const char *rel = mp + lowerlen + 1;
-                bool skipped = false;
-                for (size_t i = 0; skip[i] != NULL; i++) {
-                        size_t n = strlen(skip[i]);
-                        if (strncmp(rel, skip[i], n) == 0 && (rel[n] == '\0' || rel[n] == '/'))
-                                skipped = true;
+        static const char *const names[] = {"proc", "sys", "dev", "tmp", "run", NULL};
+        for (size_t i = 0; names[i] != NULL; i++)
+                if (strcmp(name, names[i]) == 0)
+                        return true;
+        return false;
+}
+
+/* The writable root: a tmpfs holding one overlay per top-level directory of the root, whose upper
+ * layers live on a second tmpfs outside the new root, so every write is discarded at exit. (One overlay
+ * over the whole root is impossible in a user namespace: its lower mount has locked submounts, which
+ * overlayfs refuses to clone.) A directory that cannot be overlaid (it holds a mount point of its own)
+ * is bound read-only instead. Builds the tree at `target`. */
+static int
+writable_root(const char *rootfs, const char *target, const char *rw, struct cb_error **err)
+{
+        if (mkdir(target, 0755) < 0 || mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, "mode=755") < 0)
+                return cb_error_set(err, errno, "--writable-root: mount the root tmpfs");
+        if (mkdir(rw, 0700) < 0 || mount("tmpfs", rw, "tmpfs", MS_NOSUID | MS_NODEV, "mode=700") < 0)
+                return cb_error_set(err, errno, "--writable-root: mount the upper tmpfs");
+        DIR *d = opendir(rootfs);
+        if (d == NULL)
+                return cb_error_set(err, errno, "--writable-root: read %s", rootfs);
+        int r = 0;
+        for (struct dirent *e; r == 0 && (e = readdir(d)) != NULL;) {
+                if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                        continue;
+                char src[PATH_MAX], dst[PATH_MAX], upper[PATH_MAX], work[PATH_MAX];
+                snprintf(src, sizeof(src), "%s/%s", strcmp(rootfs, "/") == 0 ? "" : rootfs, e->d_name);
+                snprintf(dst, sizeof(dst), "%s/%s", target, e->d_name);
+                struct stat st;
+                if (lstat(src, &st) < 0)
+                        continue;
+                if (S_ISLNK(st.st_mode)) {
+                        char link[PATH_MAX];
+                        ssize_t n = readlink(src, link, sizeof(link) - 1);
+                        if (n < 0)
+                                continue;
+                        link[n] = '\0';
+                        if (symlink(link, dst) < 0)
+                                r = cb_error_set(err, errno, "--writable-root: symlink %s", dst);
+                        continue;
                 }
-                if (skipped)
+                if (!S_ISDIR(st.st_mode)) {
+                        cleanup_close int f = open(dst, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
+                        cleanup_close int fd = -1;
+                        if (f >= 0 && clone_tree(src, true, &fd, NULL) == 0)
+                                (void)move_mount(fd, "", AT_FDCWD, dst, MOVE_MOUNT_F_EMPTY_PATH);
                         continue;
-                cleanup_close int sub = open_tree(AT_FDCWD, mp, OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_RECURSIVE);
-                if (sub < 0)
+                }
+                if (mkdir(dst, st.st_mode & 07777) < 0) {
+                        r = cb_error_set(err, errno, "--writable-root: mkdir %s", dst);
+                        break;
+                }
+                if (replaced_dir(e->d_name)) {
+                        /* The kernel lets a user namespace mount a fresh proc or sysfs only where an
+                         * instance is already fully visible: keep the host's, read-only, underneath. */
+                        if (strcmp(e->d_name, "proc") == 0 || strcmp(e->d_name, "sys") == 0) {
+                                cleanup_close int fd = -1;
+                                if ((r = clone_tree(src, true, &fd, err)) < 0 ||
+                                    move_mount(fd, "", AT_FDCWD, dst, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+                                        r = r < 0 ? r : cb_error_set(err, errno, "--writable-root: %s", src);
+                        }
                         continue;
-                int r;
-                if ((r = set_attr(sub, MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID, true, mp, err)) < 0)
-                        return r;
-                if (move_mount(sub, "", mnt, rel, MOVE_MOUNT_F_EMPTY_PATH) < 0)
-                        return cb_error_set(err, errno, "attach %s over the writable root", rel);
+                }
+                snprintf(upper, sizeof(upper), "%s/u-%s", rw, e->d_name);
+                snprintf(work, sizeof(work), "%s/w-%s", rw, e->d_name);
+                char opts[3 * PATH_MAX + 64];
+                snprintf(opts, sizeof(opts), "lowerdir=%s,upperdir=%s,workdir=%s,userxattr", src, upper, work);
+                bool plain = strpbrk(src, ",:\\") == NULL;
+                /* userxattr: in a user namespace overlay may not use trusted.* xattrs. */
+                if (plain && mkdir(upper, 0755) == 0 && mkdir(work, 0700) == 0 &&
+                    mount("overlay", dst, "overlay", MS_NOSUID, opts) == 0)
+                        continue;
+                cleanup_close int fd = -1;
+                if ((r = clone_tree(src, true, &fd, err)) == 0 &&
+                    move_mount(fd, "", AT_FDCWD, dst, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+                        r = cb_error_set(err, errno, "--writable-root: bind %s", src);
+                if (r == -ENOENT)
+                        r = 0;
         }
-        *ret_fd = TAKE_FD(mnt);
-        return 0;
+        closedir(d);
+        return r;
 }
 
 int
@@ -375,7 +392,7 @@ cb_mounts_setup(const struct cb_config *cfg, const struct cb_mount_extras *extra
 
         /* 1. Detached clones of everything we take from the host, while its paths are reachable. */
         cleanup_close int root = -1;
-        if ((r = clone_tree(cfg->rootfs, !cfg->writable_root, &root, err)) < 0)
+        if (!cfg->writable_root && (r = clone_tree(cfg->rootfs, true, &root, err)) < 0)
                 return r == -ENOENT ? cb_error_set(err, ENOENT, "root %s", cfg->rootfs) : r;
         int node_fds[CB_ARRAY_SIZE(dev_nodes)];
         for (size_t i = 0; i < CB_ARRAY_SIZE(dev_nodes); i++)
@@ -423,14 +440,10 @@ cb_mounts_setup(const struct cb_config *cfg, const struct cb_mount_extras *extra
                 goto out;
         }
         if (cfg->writable_root) {
-                int ov = -1;
-                if ((r = overlay_root(root, stage, &ov, err)) < 0)
+                if ((r = writable_root(cfg->rootfs, "/tmp/root", "/tmp/rw", err)) < 0)
                         goto out;
-                close(root);
-                root = ov;
-        }
-        if (mkdir("/tmp/root", 0700) < 0 ||
-            move_mount(root, "", AT_FDCWD, "/tmp/root", MOVE_MOUNT_F_EMPTY_PATH) < 0) {
+        } else if (mkdir("/tmp/root", 0700) < 0 ||
+                   move_mount(root, "", AT_FDCWD, "/tmp/root", MOVE_MOUNT_F_EMPTY_PATH) < 0) {
                 r = cb_error_set(err, errno, "attach the root");
                 goto out;
         }

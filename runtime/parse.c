@@ -20,13 +20,13 @@ int
 cb_parse_size(const char *s, uint64_t *ret, struct cb_error **err)
 {
         if (s == NULL || !isdigit((unsigned char)*s))
-                return cb_error_set(err, EINVAL, "invalid size '%s': expected a number with an optional "
+                return cb_error_input(err, "invalid size '%s': expected a number with an optional "
                                                  "unit b, k, m, g or t (e.g. 512m, 4g)", s ? s : "");
         errno = 0;
         char *end = NULL;
         unsigned long long n = strtoull(s, &end, 10);
         if (errno != 0)
-                return cb_error_set(err, EINVAL, "invalid size '%s': number out of range", s);
+                return cb_error_input(err, "invalid size '%s': number out of range", s);
         uint64_t mult = 1;
         switch (tolower((unsigned char)*end)) {
         case '\0':
@@ -36,7 +36,7 @@ cb_parse_size(const char *s, uint64_t *ret, struct cb_error **err)
         case 'g': mult = 1ULL << 30; break;
         case 't': mult = 1ULL << 40; break;
         default:
-                return cb_error_set(err, EINVAL, "invalid size '%s': unknown unit '%s' (use b, k, m, g or t)",
+                return cb_error_input(err, "invalid size '%s': unknown unit '%s' (use b, k, m, g or t)",
                                     s, end);
         }
         if (*end != '\0') {
@@ -44,13 +44,13 @@ cb_parse_size(const char *s, uint64_t *ret, struct cb_error **err)
                 if (mult > 1 && (*end == 'b' || *end == 'B'))
                         end++;
                 if (*end != '\0')
-                        return cb_error_set(err, EINVAL, "invalid size '%s': trailing characters '%s'", s,
+                        return cb_error_input(err, "invalid size '%s': trailing characters '%s'", s,
                                             end);
         }
         if (n == 0)
-                return cb_error_set(err, EINVAL, "invalid size '%s': must be greater than zero", s);
+                return cb_error_input(err, "invalid size '%s': must be greater than zero", s);
         if (n > UINT64_MAX / mult)
-                return cb_error_set(err, EINVAL, "invalid size '%s': too large", s);
+                return cb_error_input(err, "invalid size '%s': too large", s);
         *ret = (uint64_t)n * mult;
         return 0;
 }
@@ -66,7 +66,7 @@ cb_parse_cpus(const char *s, uint64_t *ret, struct cb_error **err)
         for (; isdigit((unsigned char)*p); p++) {
                 whole = whole * 10 + (uint64_t)(*p - '0');
                 if (whole > 1024)
-                        return cb_error_set(err, EINVAL, "invalid --cpus '%s': at most 1024", s);
+                        return cb_error_input(err, "invalid --cpus '%s': at most 1024", s);
         }
         if (*p == '.') {
                 p++;
@@ -74,7 +74,7 @@ cb_parse_cpus(const char *s, uint64_t *ret, struct cb_error **err)
                         goto bad;
                 for (; isdigit((unsigned char)*p); p++) {
                         if (++frac_digits > 9)
-                                return cb_error_set(err, EINVAL,
+                                return cb_error_input(err,
                                                     "invalid --cpus '%s': at most 9 decimal places", s);
                         frac = frac * 10 + (uint64_t)(*p - '0');
                 }
@@ -85,13 +85,13 @@ cb_parse_cpus(const char *s, uint64_t *ret, struct cb_error **err)
                 frac *= 10;
         uint64_t nano = whole * 1000000000ULL + frac;
         if (nano < 10000000ULL) /* cpu.max quota must be >= 1 ms of a 100 ms period */
-                return cb_error_set(err, EINVAL, "invalid --cpus '%s': must be at least 0.01", s);
+                return cb_error_input(err, "invalid --cpus '%s': must be at least 0.01", s);
         if (nano > 1024ULL * 1000000000ULL)
-                return cb_error_set(err, EINVAL, "invalid --cpus '%s': at most 1024", s);
+                return cb_error_input(err, "invalid --cpus '%s': at most 1024", s);
         *ret = nano;
         return 0;
 bad:
-        return cb_error_set(err, EINVAL, "invalid --cpus '%s': expected a decimal number such as 2 or 0.5",
+        return cb_error_input(err, "invalid --cpus '%s': expected a decimal number such as 2 or 0.5",
                             s ? s : "");
 }
 
@@ -99,13 +99,13 @@ int
 cb_parse_positive(const char *s, const char *what, int64_t *ret, struct cb_error **err)
 {
         if (s == NULL || *s == '\0' || !isdigit((unsigned char)*s))
-                return cb_error_set(err, EINVAL, "invalid %s '%s': expected a positive whole number", what,
+                return cb_error_input(err, "invalid %s '%s': expected a positive whole number", what,
                                     s ? s : "");
         errno = 0;
         char *end = NULL;
         long long n = strtoll(s, &end, 10);
         if (errno != 0 || *end != '\0' || n <= 0 || n > INT32_MAX)
-                return cb_error_set(err, EINVAL,
+                return cb_error_input(err,
                                     "invalid %s '%s': expected a whole number from 1 to %d (no limit: "
                                     "--no-limits)",
                                     what, s, INT32_MAX);
@@ -140,7 +140,7 @@ cb_parse_volume(const char *spec, const char *cwd, struct cb_bind *ret, struct c
                 parts[n++] = tok;
         }
         if (n < 2 || n > 3 || strchr(spec, ':') == NULL || *parts[0] == '\0' || *parts[1] == '\0')
-                return cb_error_set(err, EINVAL,
+                return cb_error_input(err,
                                     "invalid volume '%s': expected -v SRC:DST[:ro|rw] (e.g. -v "
                                     "/data:/data:ro)",
                                     spec);
@@ -149,14 +149,14 @@ cb_parse_volume(const char *spec, const char *cwd, struct cb_bind *ret, struct c
                 if (strcmp(parts[2], "ro") == 0)
                         ro = true;
                 else if (strcmp(parts[2], "rw") != 0)
-                        return cb_error_set(err, EINVAL, "invalid volume '%s': mode '%s' is not ro or rw",
+                        return cb_error_input(err, "invalid volume '%s': mode '%s' is not ro or rw",
                                             spec, parts[2]);
         }
         if (parts[1][0] != '/')
-                return cb_error_set(err, EINVAL, "invalid volume '%s': destination '%s' must be absolute",
+                return cb_error_input(err, "invalid volume '%s': destination '%s' must be absolute",
                                     spec, parts[1]);
         if (has_dotdot(parts[1]))
-                return cb_error_set(err, EINVAL, "invalid volume '%s': destination must not contain '..'",
+                return cb_error_input(err, "invalid volume '%s': destination must not contain '..'",
                                     spec);
         char *src = parts[0][0] == '/' ? cb_path_normalize(parts[0]) : cb_path_join(cwd, parts[0]);
         char *dst = cb_path_normalize(parts[1]);
@@ -168,7 +168,7 @@ cb_parse_volume(const char *spec, const char *cwd, struct cb_bind *ret, struct c
         if (strcmp(dst, "/") == 0) {
                 free(src);
                 free(dst);
-                return cb_error_set(err, EINVAL, "invalid volume '%s': cannot bind over /", spec);
+                return cb_error_input(err, "invalid volume '%s': cannot bind over /", spec);
         }
         *ret = (struct cb_bind){.src = src, .dst = dst, .readonly = ro, .optional = false, .origin = "-v"};
         return 0;
@@ -193,7 +193,7 @@ cb_parse_tmpfs(const char *spec, struct cb_tmpfs *ret, struct cb_error **err)
         if (opts != NULL)
                 *opts++ = '\0';
         if (copy[0] != '/' || has_dotdot(copy))
-                return cb_error_set(err, EINVAL,
+                return cb_error_input(err,
                                     "invalid --tmpfs '%s': expected an absolute PATH[:size=..,mode=..]", spec);
         char out[256] = "";
         bool has_mode = false;
@@ -208,14 +208,14 @@ cb_parse_tmpfs(const char *spec, struct cb_tmpfs *ret, struct cb_error **err)
                 if (strcmp(tok, "size") == 0 && val != NULL) {
                         uint64_t bytes;
                         if (cb_parse_size(val, &bytes, NULL) < 0)
-                                return cb_error_set(err, EINVAL, "invalid --tmpfs '%s': bad size '%s'", spec,
+                                return cb_error_input(err, "invalid --tmpfs '%s': bad size '%s'", spec,
                                                     val);
                         snprintf(opt, sizeof(opt), "size=%" PRIu64, bytes);
                 } else if (strcmp(tok, "mode") == 0 && val != NULL) {
                         char *end;
                         unsigned long mode = strtoul(val, &end, 8);
                         if (*val == '\0' || *end != '\0' || mode > 07777)
-                                return cb_error_set(err, EINVAL, "invalid --tmpfs '%s': bad mode '%s' (octal)",
+                                return cb_error_input(err, "invalid --tmpfs '%s': bad mode '%s' (octal)",
                                                     spec, val);
                         snprintf(opt, sizeof(opt), "mode=%lo", mode);
                         has_mode = true;
@@ -224,7 +224,7 @@ cb_parse_tmpfs(const char *spec, struct cb_tmpfs *ret, struct cb_error **err)
                            val != NULL) {
                         int64_t v = 0;
                         if (strcmp(val, "0") != 0 && cb_parse_positive(val, tok, &v, NULL) < 0)
-                                return cb_error_set(err, EINVAL, "invalid --tmpfs '%s': bad %s '%s'", spec,
+                                return cb_error_input(err, "invalid --tmpfs '%s': bad %s '%s'", spec,
                                                     tok, val);
                         snprintf(opt, sizeof(opt), "%s=%" PRId64, tok, v);
                 } else if (val == NULL && (strcmp(tok, "noexec") == 0 || strcmp(tok, "exec") == 0 ||
@@ -233,7 +233,7 @@ cb_parse_tmpfs(const char *spec, struct cb_tmpfs *ret, struct cb_error **err)
                         /* mount flags, kept for the mount layer to translate */
                         snprintf(opt, sizeof(opt), "%s", tok);
                 } else {
-                        return cb_error_set(err, EINVAL,
+                        return cb_error_input(err,
                                             "invalid --tmpfs '%s': unknown option '%s' (known: size, mode, "
                                             "uid, gid, nr_inodes, exec, noexec, nosuid, nodev, ro, rw)",
                                             spec, tok);
@@ -249,7 +249,7 @@ cb_parse_tmpfs(const char *spec, struct cb_tmpfs *ret, struct cb_error **err)
                 return cb_error_set(err, ENOMEM, "parse --tmpfs");
         return 0;
 toolong:
-        return cb_error_set(err, EINVAL, "invalid --tmpfs '%s': options too long", spec);
+        return cb_error_input(err, "invalid --tmpfs '%s': options too long", spec);
 }
 
 int
@@ -267,7 +267,7 @@ cb_parse_cap(const char *name, int *ret, struct cb_error **err)
         lower[i] = '\0';
         int cap = capng_name_to_capability(lower);
         if (cap < 0 || cap > 63)
-                return cb_error_set(err, EINVAL,
+                return cb_error_input(err,
                                     "unknown capability '%s' (names as in capabilities(7), e.g. NET_RAW or "
                                     "CAP_NET_RAW, or ALL)",
                                     name);
@@ -343,7 +343,7 @@ cb_parse_cidr(const char *s, struct cb_cidr *ret, struct cb_error **err)
         *ret = c;
         return 0;
 bad:
-        return cb_error_set(err, EINVAL, "invalid --allow-net '%s': expected an address range such as "
+        return cb_error_input(err, "invalid --allow-net '%s': expected an address range such as "
                                          "10.0.0.0/8 or fd00::/8", s);
 }
 

@@ -7,7 +7,8 @@ set -u
 # layers run; each layer's issue removes its entry. Never relax a layer in a test of that layer.
 CB_RELAX=${CB_RELAX-"--network none --no-limits --seccomp unconfined"}
 
-cb() { "$CLAUDEBOX" run $CB_RELAX "$@"; }
+# The test's helper binaries live under $CB_WORK (in /tmp, hidden inside): bind them read-only.
+cb() { "$CLAUDEBOX" run $CB_RELAX -v "$CB_WORK/bin:$CB_WORK/bin:ro" "$@"; }
 
 fail() {
         echo "FAIL: $*" >&2
@@ -31,6 +32,12 @@ assert_match() {
 }
 assert_not_match() {
         [[ ! $1 =~ $2 ]] || fail "$3: '$1' matches /$2/"
+        ok "$3"
+}
+
+# assert_line OUTPUT EXTENDED-REGEX WHAT: one whole line of OUTPUT matches.
+assert_line() {
+        grep -qE "^($2)\$" <<<"$1" || fail "$3: no line of the output matches /^$2\$/"
         ok "$3"
 }
 

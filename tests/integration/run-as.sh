@@ -17,7 +17,7 @@ cp "$CLAUDEBOX" "$work/bin/claudebox"
 export CLAUDEBOX="$work/bin/claudebox"
 pass=("CLAUDEBOX=$CLAUDEBOX" "CB_SOURCE_DIR=$CB_SOURCE_DIR" "CB_BUILD_DIR=$CB_BUILD_DIR")
 for var in $(env | sed -n 's/^\([A-Z0-9_]*\)=.*/\1/p'); do
-        case $var in CLAUDEBOX | CB_*) continue ;; esac
+        case $var in CLAUDEBOX | CB_WORK | CB_MODE | CB_SOURCE_DIR | CB_BUILD_DIR) continue ;; esac
         val=${!var}
         if [[ $val == "$CB_BUILD_DIR"/tests/* && -x $val ]]; then
                 cp "$val" "$work/bin/"
