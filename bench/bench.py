@@ -66,7 +66,9 @@ class Ctx:
 
 def make_ctx(name, uid=None, gid=None):
     base = os.path.join(W, name)
-    home, proj, run, out = (os.path.join(base, d) for d in ("home", "proj", "run", "out"))
+    # The project dir's name ends up in sandbox and cgroup names: make it ours alone, so the leftover
+    # checks of row 4 never count what other people's tests create on this machine.
+    home, proj, run, out = (os.path.join(base, d) for d in ("home", f"benchproj{os.getpid()}", "run", "out"))
     for d in (home, proj, run, out):
         os.makedirs(d, exist_ok=True)
     os.chmod(run, 0o700)
@@ -427,8 +429,9 @@ def bench_seccomp(root, runnable):
 
 # ---------------------------------------------------------------------------------------------- 4. many
 
-def leftovers(names):
-    """What a sandbox could leave behind on the host, as counts/names (processes: those named in names)."""
+def leftovers(names, home="", tag="", pids=()):
+    """What our sandboxes could leave behind on the host: the mount count, processes named in names whose
+    environment has our HOME, cgroup dirs whose name has tag, veths named after our launchers' pids."""
     with open("/proc/self/mountinfo") as f:
         mounts = sum(1 for _ in f)
     procs = []
@@ -440,30 +443,27 @@ def leftovers(names):
             except OSError:
                 continue
             if c in names:
-                procs.append(c)
+                try:
+                    with open(f"/proc/{p}/environ", "rb") as f:
+                        mine = f"HOME={home}".encode() in f.read().split(b"\0")
+                except OSError:
+                    mine = False
+                if mine:
+                    procs.append(c)
     cg = []
     for top in ("/sys/fs/cgroup",):
         for dirpath, dirnames, _ in os.walk(top):
             for d in dirnames:
-                if "claudebox" in d:
+                if "claudebox" in d and tag in d:
                     cg.append(os.path.join(dirpath, d))
             if dirpath.count("/") > 8:
                 dirnames[:] = []
-    veths = 0
-    try:
-        for n in os.listdir("/sys/class/net"):
-            if os.path.exists(f"/sys/class/net/{n}/device") is False and \
-                    "veth" in os.path.realpath(f"/sys/class/net/{n}"):
-                veths += 1
-        r = subprocess.run(["ip", "-o", "link", "show", "type", "veth"], capture_output=True, text=True)
-        if r.returncode == 0:
-            veths = len(r.stdout.strip().splitlines())
-    except OSError:
-        pass
+    ours = {f"cbox{p}" for p in pids}
+    veths = sum(1 for n in os.listdir("/sys/class/net") if n in ours)
     state = 0
     for d in ("/run/claudebox",):
         if os.path.isdir(d):
-            state += len(os.listdir(d))
+            state += sum(1 for e in os.listdir(d) if tag in e)
     return {"mounts": mounts, "procs": sorted(procs), "cgroups": sorted(cg), "veths": veths, "state": state}
 
 
@@ -507,7 +507,8 @@ def bench_many(root, runnable):
     left = {n: [] for n, _ in cfgs}
     for _ in range(CONC_REPS):
         for name, argv in cfgs:
-            before = leftovers(pnames(name))
+            tag = os.path.basename(root.proj)
+            before = leftovers(pnames(name), root.home, tag)
             t0 = time.monotonic()
             ps = [subprocess.Popen(root.wrap(with_fd(argv)), cwd=root.proj, env=root.env(),
                                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -522,7 +523,7 @@ def bench_many(root, runnable):
             # processes on this machine must not count as ours; a real leak persists.
             for _ in range(10):
                 time.sleep(0.5)
-                diff = leftover_diff(before, leftovers(pnames(name)))
+                diff = leftover_diff(before, leftovers(pnames(name), root.home, tag, [p.pid for p in ps]))
                 if not diff:
                     break
             left[name] += diff
@@ -759,7 +760,9 @@ def main():
           "BPF program for it; personality has argument checks and runs it every call.",
           f"- Many sandboxes: {CONC} `run … /bin/sleep 1` started at once, {CONC_REPS} times; leftovers compare "
           "/proc/self/mountinfo, processes named claudebox/pasta/slirp4netns (bwrap for its row), dirs named "
-          "*claudebox* under /sys/fs/cgroup, veth links and /run/claudebox before and after (polled up to 5 s).",
+          "*claudebox* under /sys/fs/cgroup, veth links and /run/claudebox before and after (polled up to 5 s). Only what is "
+          "ours counts (processes with our HOME, cgroup dirs with our project dir's name, veths cbox<launcher pid>): "
+          "other engineers' tests run on this machine at the same time.",
           "- Rootless rows run as the unprivileged user " + TEST_USER + " (setpriv --reuid/--regid --clear-groups, "
           "HOME and XDG_RUNTIME_DIR in a temp dir, binaries copied to a world-readable temp dir).",
           ] + [f"- {n}" for n in notes] + ["", "## Where claudebox's start-up time goes", ""] + profile_md + [""]
