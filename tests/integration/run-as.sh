@@ -28,13 +28,28 @@ done
 chmod -R a+rX "$work/bin"
 
 export CB_WORK="$work" CB_MODE="$mode" HOME="$work/home"
+
+# Optional per-test fixture (tests/integration/test_X.fixture up|down WORKDIR): run as root before the test
+# in both modes (a rootless test may need something only root can make, e.g. a network namespace), torn
+# down after it; the KEY=VALUE lines `up` prints are exported to the test.
+fixture=${script%.sh}.fixture
+if [ -x "$fixture" ] && [ "$(id -u)" = 0 ]; then
+        trap '"$fixture" down "$work"; rm -rf "$work"' EXIT
+        out=$("$fixture" up "$work") || { echo "FAIL: test fixture $fixture up" >&2; exit 1; }
+        while IFS= read -r line; do
+                [[ $line =~ ^[A-Z][A-Z0-9_]*= ]] || continue
+                export "${line?}"
+                pass+=("$line")
+        done <<<"$out"
+fi
 case $mode in
 root)
         if [ "$(id -u)" != 0 ]; then
                 echo "skip: the root variant needs root (run make test as root)" >&2
                 exit 77
         fi
-        exec bash "$script"
+        bash "$script" # not exec: the EXIT trap removes the work dir and the fixture
+        exit $?
         ;;
 rootless)
         if [ "$(id -u)" != 0 ]; then
@@ -48,9 +63,10 @@ rootless)
         fi
         chown -R "$test_user:" "$work/home"
         chown "$test_user:" "$work"
-        exec setpriv --reuid "$test_user" --regid "$test_user" --clear-groups --reset-env \
+        setpriv --reuid "$test_user" --regid "$test_user" --clear-groups --reset-env \
                 env HOME="$work/home" CB_WORK="$work" CB_MODE="$mode" PATH="/usr/local/bin:/usr/bin:/bin" \
                 TERM="${TERM:-dumb}" "${pass[@]}" bash "$script"
+        exit $?
         ;;
 *)
         echo "usage: run-as.sh root|rootless SCRIPT" >&2

@@ -1,0 +1,246 @@
+/* claudebox — the network layer's pure helpers (see policy.h). */
+#define _GNU_SOURCE
+#include "policy.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../runtime/cleanup.h"
+
+/* Never reachable from an isolated sandbox unless --allow-net opens them: private and shared address
+ * space (the LAN, other sandboxes, the host's other networks), loopback, link-local (cloud metadata at
+ * 169.254.169.254 lives there), "this network", multicast and the reserved 240/4 block. */
+static const char *const refused4[] = {
+        "0.0.0.0/8",      "10.0.0.0/8",     "100.64.0.0/10", "127.0.0.0/8",
+        "169.254.0.0/16", "172.16.0.0/12",  "192.0.0.0/24",  "192.168.0.0/16",
+        "224.0.0.0/3",
+};
+
+uint32_t
+cb_net4_mask(uint8_t prefix)
+{
+        return prefix == 0 ? 0 : prefix >= 32 ? 0xffffffffu : ~((1u << (32 - prefix)) - 1);
+}
+
+bool
+cb_net4_overlap(struct cb_net4 a, struct cb_net4 b)
+{
+        uint32_t m = cb_net4_mask(a.prefix < b.prefix ? a.prefix : b.prefix);
+        return (a.addr & m) == (b.addr & m);
+}
+
+int
+cb_net4_parse(const char *s, struct cb_net4 *ret, struct cb_error **err)
+{
+        char buf[INET_ADDRSTRLEN + 4];
+        if (strlen(s) >= sizeof(buf))
+                goto bad;
+        strcpy(buf, s);
+        char *slash = strchr(buf, '/');
+        long prefix = 32;
+        if (slash != NULL) {
+                *slash++ = '\0';
+                char *end;
+                if (!isdigit((unsigned char)*slash))
+                        goto bad;
+                prefix = strtol(slash, &end, 10);
+                if (*end != '\0' || prefix < 0 || prefix > 32)
+                        goto bad;
+        }
+        struct in_addr a;
+        if (inet_pton(AF_INET, buf, &a) != 1)
+                goto bad;
+        ret->prefix = (uint8_t)prefix;
+        ret->addr = ntohl(a.s_addr) & cb_net4_mask(ret->prefix);
+        return 0;
+bad:
+        return cb_error_set(err, EINVAL, "invalid IPv4 range '%s' (expected e.g. 10.213.0.0/16)", s);
+}
+
+int
+cb_net_pick_subnet(struct cb_net4 pool, unsigned seed, const struct cb_net4 *busy, size_t n_busy, uint32_t *ret)
+{
+        if (pool.prefix > 30)
+                return -EINVAL;
+        uint32_t slots = 1u << (30 - pool.prefix);
+        if (slots == 0) /* a /0 pool */
+                slots = 1u << 30;
+        for (uint32_t i = 0; i < slots && i < 65536; i++) {
+                uint32_t slot = (uint32_t)((seed + i) % slots);
+                struct cb_net4 cand = {.addr = (pool.addr & cb_net4_mask(pool.prefix)) + (slot << 2), .prefix = 30};
+                bool clash = false;
+                for (size_t j = 0; j < n_busy && !clash; j++)
+                        clash = busy[j].prefix > 0 && cb_net4_overlap(cand, busy[j]);
+                if (!clash) {
+                        *ret = cand.addr;
+                        return 0;
+                }
+        }
+        return -EADDRNOTAVAIL;
+}
+
+int
+cb_net_resolv_nameserver(const char *text, struct sockaddr_storage *ret, socklen_t *ret_len)
+{
+        for (const char *line = text; line != NULL && *line != '\0';) {
+                const char *eol = strchr(line, '\n');
+                size_t len = eol ? (size_t)(eol - line) : strlen(line);
+                char buf[128];
+                if (len < sizeof(buf)) {
+                        memcpy(buf, line, len);
+                        buf[len] = '\0';
+                        char *p = buf;
+                        while (*p == ' ' || *p == '\t')
+                                p++;
+                        if (strncmp(p, "nameserver", 10) == 0 && (p[10] == ' ' || p[10] == '\t')) {
+                                p += 10;
+                                while (*p == ' ' || *p == '\t')
+                                        p++;
+                                p[strcspn(p, " \t\r#;%")] = '\0';
+                                memset(ret, 0, sizeof(*ret));
+                                struct sockaddr_in *in = (struct sockaddr_in *)ret;
+                                struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ret;
+                                if (inet_pton(AF_INET, p, &in->sin_addr) == 1) {
+                                        in->sin_family = AF_INET;
+                                        in->sin_port = htons(53);
+                                        *ret_len = sizeof(*in);
+                                        return 0;
+                                }
+                                if (inet_pton(AF_INET6, p, &in6->sin6_addr) == 1) {
+                                        in6->sin6_family = AF_INET6;
+                                        in6->sin6_port = htons(53);
+                                        *ret_len = sizeof(*in6);
+                                        return 0;
+                                }
+                        }
+                }
+                line = eol ? eol + 1 : NULL;
+        }
+        return -ENOENT;
+}
+
+static void
+put_addr(FILE *f, uint32_t a)
+{
+        fprintf(f, "%u.%u.%u.%u", a >> 24, (a >> 16) & 0xff, (a >> 8) & 0xff, a & 0xff);
+}
+
+/* The two sets both sides share: what --allow-net opens, and what is refused otherwise. */
+static void
+put_sets(FILE *f, const struct cb_net_policy *p, bool *have_allowed)
+{
+        *have_allowed = false;
+        for (size_t i = 0; i < p->n_allow; i++) {
+                if (p->allow[i].family != AF_INET)
+                        continue; /* IPv6 is refused as a whole in the sandbox (see docs/network.md) */
+                char a[INET_ADDRSTRLEN];
+                inet_ntop(AF_INET, p->allow[i].addr, a, sizeof(a));
+                fprintf(f, "%s%s/%u", *have_allowed ? ", " : "\tset allowed4 {\n\t\ttype ipv4_addr; flags interval; auto-merge\n\t\telements = { ",
+                        a, p->allow[i].prefix);
+                *have_allowed = true;
+        }
+        if (*have_allowed)
+                fprintf(f, " }\n\t}\n");
+        fprintf(f, "\tset refused4 {\n\t\ttype ipv4_addr; flags interval; auto-merge\n\t\telements = { ");
+        for (size_t i = 0; i < CB_ARRAY_SIZE(refused4); i++)
+                fprintf(f, "%s%s", i ? ", " : "", refused4[i]);
+        for (size_t i = 0; i < p->n_host; i++) {
+                fprintf(f, ", ");
+                put_addr(f, p->host[i]);
+        }
+        fprintf(f, " }\n\t}\n");
+}
+
+/* open_memstream() sets the buffer pointer only at fflush/fclose: read it after. */
+static char *
+finish(FILE *f, char **buf)
+{
+        bool bad = ferror(f) != 0;
+        if (fclose(f) != 0 || bad) {
+                free(*buf);
+                return NULL;
+        }
+        return *buf;
+}
+
+char *
+cb_net_sandbox_rules(const struct cb_net_policy *p)
+{
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&buf, &len);
+        if (f == NULL)
+                return NULL;
+        bool allowed;
+        fprintf(f, "table inet claudebox {\n");
+        put_sets(f, p, &allowed);
+        /* Output: loopback stays the sandbox's own; IPv6 is refused as a whole (the sandbox gets no
+         * IPv6 route, this makes sure a link-local or later-added one cannot be used either); DNS goes
+         * to the one resolver we hand out; then --allow-net ranges; then the refused ranges and the
+         * host's own addresses. A reject (not a drop) so connect() fails at once instead of hanging. */
+        fprintf(f, "\tchain output {\n\t\ttype filter hook output priority 0; policy accept;\n"
+                   "\t\toifname \"lo\" accept\n"
+                   "\t\tmeta nfproto ipv6 reject with icmpx type admin-prohibited\n");
+        if (p->resolver != 0) {
+                for (int i = 0; i < 2; i++) {
+                        fprintf(f, "\t\tip daddr ");
+                        put_addr(f, p->resolver);
+                        fprintf(f, " %s dport 53 accept\n", i == 0 ? "udp" : "tcp");
+                }
+        }
+        if (allowed)
+                fprintf(f, "\t\tip daddr @allowed4 accept\n");
+        fprintf(f, "\t\tip daddr @refused4 reject with icmpx type admin-prohibited\n\t}\n");
+        /* Input: nothing reaches the sandbox unasked (no listening service is exposed to the network
+         * the sandbox sits on), only replies to what it opened. */
+        fprintf(f, "\tchain input {\n\t\ttype filter hook input priority 0; policy drop;\n"
+                   "\t\tiifname \"lo\" accept\n"
+                   "\t\tct state established,related accept\n\t}\n}\n");
+        return finish(f, &buf);
+}
+
+char *
+cb_net_host_rules(const char *table, const char *ifname, uint32_t sandbox, uint32_t gw,
+                  const struct cb_net_policy *p)
+{
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&buf, &len);
+        if (f == NULL)
+                return NULL;
+        bool allowed;
+        fprintf(f, "table inet %s {\n", table);
+        put_sets(f, p, &allowed);
+        /* The host itself: only our DNS forwarder on the gateway address; everything else the sandbox
+         * sends to any of the host's addresses (services bound to 0.0.0.0 included) is dropped. */
+        fprintf(f, "\tchain input {\n\t\ttype filter hook input priority -5; policy accept;\n");
+        for (int i = 0; i < 2; i++) {
+                fprintf(f, "\t\tiifname \"%s\" ip daddr ", ifname);
+                put_addr(f, gw);
+                fprintf(f, " %s dport 53 accept\n", i == 0 ? "udp" : "tcp");
+        }
+        fprintf(f, "\t\tiifname \"%s\" drop\n\t}\n", ifname);
+        /* Forwarding: only the sandbox's own source address (no spoofing another sandbox), IPv4 only,
+         * the same refusals as inside (a second fence should the inner one fail), and nothing in unless
+         * it answers a connection the sandbox opened. */
+        fprintf(f, "\tchain forward {\n\t\ttype filter hook forward priority -5; policy accept;\n");
+        fprintf(f, "\t\tiifname \"%s\" ip saddr != ", ifname);
+        put_addr(f, sandbox);
+        fprintf(f, " drop\n\t\tiifname \"%s\" meta nfproto ipv6 drop\n", ifname);
+        if (allowed)
+                fprintf(f, "\t\tiifname \"%s\" ip daddr @allowed4 accept\n", ifname);
+        fprintf(f, "\t\tiifname \"%s\" ip daddr @refused4 drop\n", ifname);
+        fprintf(f, "\t\tiifname \"%s\" accept\n", ifname);
+        fprintf(f, "\t\toifname \"%s\" ct state established,related accept\n", ifname);
+        fprintf(f, "\t\toifname \"%s\" drop\n\t}\n", ifname);
+        fprintf(f, "\tchain postrouting {\n\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
+                   "\t\tip saddr ");
+        put_addr(f, sandbox);
+        fprintf(f, " oifname != \"%s\" masquerade\n\t}\n}\n", ifname);
+        return finish(f, &buf);
+}

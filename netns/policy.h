@@ -1,0 +1,53 @@
+/* claudebox — the network layer's pure helpers: the nftables rule text for the sandbox's own netns and
+ * for the host side (root mode), IPv4 range arithmetic, the choice of a sandbox subnet from the pool,
+ * and reading a nameserver out of resolv.conf text. No side effects: unit-tested without root. */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "../runtime/config.h"
+#include "../runtime/error.h"
+
+/* The default pool of sandbox subnets (root mode): one /30 each. 10.213/16 stays clear of the subnets
+ * home routers, clouds and Docker hand out by default (10.0/16, 10.1/16, 172.17-31/16, 192.168/16). */
+#define CB_NET_POOL_DEFAULT "10.213.0.0/16"
+
+/* An IPv4 range in host byte order. */
+struct cb_net4 {
+        uint32_t addr;
+        uint8_t prefix;
+};
+
+uint32_t cb_net4_mask(uint8_t prefix);
+bool cb_net4_overlap(struct cb_net4 a, struct cb_net4 b);
+/* "10.213.0.0/16" -> range (host bits cleared). */
+int cb_net4_parse(const char *s, struct cb_net4 *ret, struct cb_error **err);
+
+/* Picks a free /30 inside pool that overlaps none of busy[]; starts at slot (seed mod number of slots)
+ * and walks forward. -EADDRNOTAVAIL when every slot collides. */
+int cb_net_pick_subnet(struct cb_net4 pool, unsigned seed, const struct cb_net4 *busy, size_t n_busy,
+                       uint32_t *ret);
+
+/* First "nameserver" of resolv.conf text, as a socket address for port 53. -ENOENT if none. */
+int cb_net_resolv_nameserver(const char *text, struct sockaddr_storage *ret, socklen_t *ret_len);
+
+/* What the sandbox-side policy needs to know. Addresses are IPv4, host byte order. */
+struct cb_net_policy {
+        const struct cb_cidr *allow;
+        size_t n_allow;
+        uint32_t resolver;      /* the one DNS server the sandbox may reach (port 53), 0 for none */
+        const uint32_t *host;   /* addresses of the host (interfaces, gateways): always refused */
+        size_t n_host;
+};
+
+/* nft script for the sandbox's own netns (table inet claudebox). malloc'd; NULL on ENOMEM. */
+char *cb_net_sandbox_rules(const struct cb_net_policy *p);
+
+/* nft script adding (or, with add == false, deleting) the host side of one root-mode sandbox: table
+ * inet <table> that lets ifname's traffic out (masqueraded) with the same refusals, and drops what it
+ * sends to the host itself except DNS to gw. malloc'd; NULL on ENOMEM. */
+char *cb_net_host_rules(const char *table, const char *ifname, uint32_t sandbox, uint32_t gw,
+                        const struct cb_net_policy *p);

@@ -1,0 +1,382 @@
+/* claudebox — isolated networking as root: one veth pair per sandbox (libnl-route-3), the host side
+ * NATed and fenced by an nftables table of the sandbox's own (libnftables), and a DNS forwarder on the
+ * host side's address.
+ *
+ * Names carry the launcher's pid (link cbox<pid>, table inet claudebox_<pid>) so the next run can
+ * remove what a SIGKILLed launcher left: its sandbox dies with it (PDEATHSIG), which destroys the
+ * netns and so both ends of the veth; only the nft table would stay, and cb_net_veth_gc() removes
+ * every table whose launcher is dead or whose veth is gone. The veth is created before the table and
+ * removed after it, so a table without its veth is always a leftover. */
+#define _GNU_SOURCE
+#include "internal.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netlink/netlink.h>
+#include <netlink/route/addr.h>
+#include <netlink/route/link.h>
+#include <netlink/route/link/veth.h>
+#include <netlink/route/route.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../runtime/cleanup.h"
+
+#define POOL_CONF "/etc/claudebox/network.conf"
+
+static void
+link_putp(struct rtnl_link **l)
+{
+        if (*l != NULL)
+                rtnl_link_put(*l);
+}
+static void
+addr_putp(struct rtnl_addr **a)
+{
+        if (*a != NULL)
+                rtnl_addr_put(*a);
+}
+static void
+nladdr_putp(struct nl_addr **a)
+{
+        if (*a != NULL)
+                nl_addr_put(*a);
+}
+static void
+route_putp(struct rtnl_route **r)
+{
+        if (*r != NULL)
+                rtnl_route_put(*r);
+}
+#define cleanup_link __attribute__((cleanup(link_putp)))
+#define cleanup_addr __attribute__((cleanup(addr_putp)))
+#define cleanup_nladdr __attribute__((cleanup(nladdr_putp)))
+#define cleanup_route __attribute__((cleanup(route_putp)))
+
+static int
+nl_err(struct cb_error **err, int nlerr, const char *what, const char *name)
+{
+        /* libnl's own error codes are not errnos; the common ones map back. */
+        int e = nlerr == -NLE_EXIST ? EEXIST : nlerr == -NLE_PERM ? EPERM : nlerr == -NLE_NODEV ? ENODEV : EIO;
+        return cb_error_set(err, e, "%s %s: %s", what, name, nl_geterror(nlerr));
+}
+
+static int
+route_socket(struct nl_sock **ret, struct cb_error **err)
+{
+        struct nl_sock *s = nl_socket_alloc();
+        if (s == NULL)
+                return cb_error_set(err, ENOMEM, "netlink socket");
+        int r = nl_connect(s, NETLINK_ROUTE);
+        if (r < 0) {
+                nl_socket_free(s);
+                return nl_err(err, r, "connect", "netlink");
+        }
+        *ret = s;
+        return 0;
+}
+
+static struct nl_addr *
+ip4(uint32_t a, int prefix)
+{
+        uint32_t be = htonl(a);
+        struct nl_addr *n = nl_addr_build(AF_INET, &be, 4);
+        if (n != NULL)
+                nl_addr_set_prefixlen(n, prefix);
+        return n;
+}
+
+/* Pool from /etc/claudebox/network.conf ("pool = 10.213.0.0/16"), else the default. Host
+ * configuration, read only as root, so a user cannot steer it. */
+static int
+read_pool(struct cb_net4 *pool, struct cb_error **err)
+{
+        cleanup_fclose FILE *f = fopen(POOL_CONF, "re");
+        char line[256];
+        while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
+                char val[64];
+                if (sscanf(line, " pool = %63s", val) == 1)
+                        return cb_net4_parse(val, pool, err) < 0 ? cb_error_wrap(err, "%s", POOL_CONF) : 0;
+        }
+        return cb_net4_parse(CB_NET_POOL_DEFAULT, pool, err);
+}
+
+/* What the host already routes or owns: a sandbox subnet must overlap none of it (or traffic to that
+ * network would go into the sandbox). Other sandboxes' /30s are routes too. */
+static int
+busy_ranges(const struct cb_net *net, struct cb_net4 **ret, size_t *n_ret)
+{
+        size_t n = 0, cap = net->n_host_addrs + 64;
+        struct cb_net4 *b = calloc(cap, sizeof(*b));
+        if (b == NULL)
+                return -ENOMEM;
+        for (size_t i = 0; i < net->n_host_addrs; i++)
+                b[n++] = (struct cb_net4){.addr = net->host_addrs[i], .prefix = 32};
+        cleanup_fclose FILE *f = fopen("/proc/net/route", "re");
+        char line[256];
+        while (f != NULL && fgets(line, sizeof(line), f) != NULL) {
+                char ifn[IFNAMSIZ + 1];
+                unsigned dst, gw, flags, refcnt, use, metric, mask;
+                if (sscanf(line, "%16s %x %x %x %u %u %u %x", ifn, &dst, &gw, &flags, &refcnt, &use, &metric,
+                           &mask) != 8 || mask == 0)
+                        continue;
+                if (n == cap) {
+                        struct cb_net4 *nb = realloc(b, (cap *= 2) * sizeof(*b));
+                        if (nb == NULL) {
+                                free(b);
+                                return -ENOMEM;
+                        }
+                        b = nb;
+                }
+                b[n++] = (struct cb_net4){.addr = ntohl(dst), .prefix = (uint8_t)__builtin_popcount(mask)};
+        }
+        *ret = b;
+        *n_ret = n;
+        return 0;
+}
+
+/* Removes the nft tables of launchers that are gone (SIGKILLed: no teardown ran). */
+static void
+gc_tables(struct cb_net *net)
+{
+        cleanup_free char *out = NULL;
+        if (cb_nft_list("list tables inet", &out, NULL) < 0)
+                return;
+        for (char *line = out; line != NULL && *line != '\0';) {
+                char *eol = strchr(line, '\n');
+                if (eol != NULL)
+                        *eol = '\0';
+                int pid = 0;
+                if (sscanf(line, "table inet claudebox_%d", &pid) == 1 && pid > 0 && pid != net->owner) {
+                        char ifn[IFNAMSIZ];
+                        snprintf(ifn, sizeof(ifn), "cbox%d", pid);
+                        bool alive = kill(pid, 0) == 0 || errno == EPERM;
+                        if (!alive || if_nametoindex(ifn) == 0) {
+                                char cmd[64];
+                                snprintf(cmd, sizeof(cmd), "delete table inet claudebox_%d", pid);
+                                (void)cb_nft_run(cmd, NULL);
+                        }
+                }
+                line = eol ? eol + 1 : NULL;
+        }
+}
+
+int
+cb_net_veth_prepare(struct cb_net *net, struct cb_error **err)
+{
+        net->backend = CB_NET_BACKEND_VETH;
+        snprintf(net->ifname, sizeof(net->ifname), "cbox%d", (int)net->owner);
+        snprintf(net->table, sizeof(net->table), "claudebox_%d", (int)net->owner);
+        gc_tables(net);
+
+        struct cb_net4 pool;
+        int r = read_pool(&pool, err);
+        if (r < 0)
+                return r;
+        cleanup_free struct cb_net4 *busy = NULL;
+        size_t n_busy = 0;
+        if ((r = busy_ranges(net, &busy, &n_busy)) < 0)
+                return cb_error_set(err, -r, "read the host's routes");
+        if (cb_net_pick_subnet(pool, (unsigned)net->owner, busy, n_busy, &net->subnet) < 0)
+                return cb_error_set(err, EADDRNOTAVAIL,
+                                    "no free /30 in the address pool %u.%u.%u.%u/%u (every one collides "
+                                    "with a host route; set another with 'pool = CIDR' in %s)",
+                                    pool.addr >> 24, (pool.addr >> 16) & 0xff, (pool.addr >> 8) & 0xff,
+                                    pool.addr & 0xff, pool.prefix, POOL_CONF);
+        net->resolver = net->subnet + 1;
+        /* The gateway is the host: refused like its other addresses (DNS to it excepted). */
+        uint32_t *n = realloc(net->host_addrs, (net->n_host_addrs + 1) * sizeof(*n));
+        if (n == NULL)
+                return cb_error_set(err, ENOMEM, "network layer");
+        net->host_addrs = n;
+        n[net->n_host_addrs++] = net->subnet + 1;
+
+        /* The host's resolver, for the forwarder: whatever it is (127.0.0.53 of systemd-resolved
+         * included), the sandbox asks the gateway and the forwarder asks it from the host's netns. */
+        cleanup_fclose FILE *f = fopen("/etc/resolv.conf", "re");
+        char text[4096] = "";
+        if (f != NULL)
+                text[fread(text, 1, sizeof(text) - 1, f)] = '\0';
+        if (cb_net_resolv_nameserver(text, &net->upstream, &net->upstream_len) < 0) {
+                /* The resolver's own default when resolv.conf names none. */
+                struct sockaddr_in *in = (struct sockaddr_in *)&net->upstream;
+                *in = (struct sockaddr_in){.sin_family = AF_INET, .sin_port = htons(53),
+                                           .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+                net->upstream_len = sizeof(*in);
+        }
+        return 0;
+}
+
+static int
+set_up(struct nl_sock *s, struct rtnl_link *link, const char *name, struct cb_error **err)
+{
+        cleanup_link struct rtnl_link *change = rtnl_link_alloc();
+        if (change == NULL)
+                return cb_error_set(err, ENOMEM, "netlink");
+        rtnl_link_set_flags(change, IFF_UP);
+        int r = rtnl_link_change(s, link, change, 0);
+        return r < 0 ? nl_err(err, r, "bring up", name) : 0;
+}
+
+static int
+add_addr(struct nl_sock *s, int ifindex, uint32_t a, const char *name, struct cb_error **err)
+{
+        cleanup_addr struct rtnl_addr *addr = rtnl_addr_alloc();
+        cleanup_nladdr struct nl_addr *local = ip4(a, 30);
+        if (addr == NULL || local == NULL)
+                return cb_error_set(err, ENOMEM, "netlink");
+        rtnl_addr_set_ifindex(addr, ifindex);
+        rtnl_addr_set_local(addr, local);
+        int r = rtnl_addr_add(s, addr, 0);
+        return r < 0 ? nl_err(err, r, "add an address to", name) : 0;
+}
+
+/* Brings up link `name` in the netns of socket s with address a/30 (and a default route via gw). */
+static int
+configure(struct nl_sock *s, const char *name, uint32_t a, uint32_t gw, struct cb_error **err)
+{
+        cleanup_link struct rtnl_link *link = NULL;
+        int r = rtnl_link_get_kernel(s, 0, name, &link);
+        if (r < 0)
+                return nl_err(err, r, "find link", name);
+        int ifindex = rtnl_link_get_ifindex(link);
+        if ((r = add_addr(s, ifindex, a, name, err)) < 0 || (r = set_up(s, link, name, err)) < 0)
+                return r;
+        if (gw == 0)
+                return 0;
+        cleanup_route struct rtnl_route *route = rtnl_route_alloc();
+        cleanup_nladdr struct nl_addr *dst = ip4(0, 0);
+        cleanup_nladdr struct nl_addr *via = ip4(gw, 32);
+        struct rtnl_nexthop *nh = rtnl_route_nh_alloc();
+        if (route == NULL || dst == NULL || via == NULL || nh == NULL) {
+                if (nh != NULL)
+                        rtnl_route_nh_free(nh);
+                return cb_error_set(err, ENOMEM, "netlink");
+        }
+        rtnl_route_set_family(route, AF_INET);
+        rtnl_route_set_dst(route, dst);
+        rtnl_route_nh_set_ifindex(nh, ifindex);
+        rtnl_route_nh_set_gateway(nh, via);
+        rtnl_route_add_nexthop(route, nh); /* the route owns nh now */
+        if ((r = rtnl_route_add(s, route, NLM_F_EXCL)) < 0)
+                return nl_err(err, r, "add the default route via", name);
+        return 0;
+}
+
+/* A netlink socket inside the child's netns. A socket stays in the netns it was created in, so the
+ * launcher enters the child's netns just for the socket() call and returns at once (it is single-
+ * threaded here, nothing else runs meanwhile). Root in the initial userns may enter any netns. */
+static int
+socket_in(pid_t child, struct nl_sock **ret, struct cb_error **err)
+{
+        char path[64];
+        snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)child);
+        cleanup_close int target = open(path, O_RDONLY | O_CLOEXEC);
+        cleanup_close int self = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+        if (target < 0 || self < 0)
+                return cb_error_set(err, errno, "open the sandbox's network namespace");
+        if (setns(target, CLONE_NEWNET) < 0)
+                return cb_error_set(err, errno, "enter the sandbox's network namespace");
+        struct cb_error *sock_err = NULL;
+        int r = route_socket(ret, &sock_err);
+        if (setns(self, CLONE_NEWNET) < 0) {
+                /* Cannot happen short of a kernel bug; never carry on in the wrong netns. */
+                cb_error_free(sock_err);
+                if (r == 0)
+                        nl_socket_free(*ret);
+                return cb_error_set(err, errno, "return to the host's network namespace");
+        }
+        if (r < 0) {
+                if (err != NULL && *err == NULL)
+                        *err = sock_err;
+                else
+                        cb_error_free(sock_err);
+        }
+        return r;
+}
+
+/* Forwarding is a global switch (net.ipv4.ip_forward): turned on when off, and left on, because
+ * other sandboxes may be using it at the same time and the host may rely on it. Said once, on
+ * stderr, when we change it. Our tables only ever forward the sandboxes' own traffic. */
+static int
+enable_forwarding(const struct cb_net *net, struct cb_error **err)
+{
+        cleanup_close int fd = open("/proc/sys/net/ipv4/ip_forward", O_RDWR | O_CLOEXEC);
+        char c = 0;
+        if (fd < 0 || pread(fd, &c, 1, 0) != 1)
+                return cb_error_set(err, errno, "read net.ipv4.ip_forward");
+        if (c == '1')
+                return 0;
+        if (pwrite(fd, "1", 1, 0) != 1)
+                return cb_error_set(err, errno, "enable net.ipv4.ip_forward");
+        if (net->verbosity >= 0)
+                fprintf(stderr, "claudebox: enabled net.ipv4.ip_forward for --network isolated (left on)\n");
+        return 0;
+}
+
+int
+cb_net_veth_attach(struct cb_net *net, pid_t child, struct cb_error **err)
+{
+        cleanup_nl_sock struct nl_sock *host = NULL;
+        cleanup_nl_sock struct nl_sock *inside = NULL;
+        int r;
+        if ((r = route_socket(&host, err)) < 0)
+                return r;
+        /* Both ends at once: the peer is born in the sandbox's netns as eth0, never visible here. */
+        if ((r = rtnl_link_veth_add(host, net->ifname, "eth0", child)) < 0)
+                return nl_err(err, r, "create veth pair", net->ifname);
+        net->veth_added = true;
+        if ((r = configure(host, net->ifname, net->subnet + 1, 0, err)) < 0)
+                return r;
+        if ((r = socket_in(child, &inside, err)) < 0 ||
+            (r = configure(inside, "eth0", net->subnet + 2, net->subnet + 1, err)) < 0)
+                return r;
+
+        cleanup_free char *rules = cb_net_host_rules(net->table, net->ifname, net->subnet + 2, net->subnet + 1,
+                                                     &net->pol);
+        if (rules == NULL)
+                return cb_error_set(err, ENOMEM, "host nftables rules");
+        if ((r = cb_nft_run(rules, err)) < 0)
+                return cb_error_wrap(err, "add table inet %s", net->table);
+        net->table_added = true;
+        if ((r = enable_forwarding(net, err)) < 0)
+                return r;
+        if ((r = cb_net_dnsfwd_start(net->subnet + 1, &net->upstream, net->upstream_len, &net->dns_pid, err)) < 0)
+                return r;
+        if (net->verbosity > 0)
+                fprintf(stderr,
+                        "claudebox: network: veth %s, sandbox %u.%u.%u.%u/30, gateway and DNS %u.%u.%u.%u, "
+                        "nft table inet %s\n",
+                        net->ifname, (net->subnet + 2) >> 24, ((net->subnet + 2) >> 16) & 0xff,
+                        ((net->subnet + 2) >> 8) & 0xff, (net->subnet + 2) & 0xff, (net->subnet + 1) >> 24,
+                        ((net->subnet + 1) >> 16) & 0xff, ((net->subnet + 1) >> 8) & 0xff,
+                        (net->subnet + 1) & 0xff, net->table);
+        return 0;
+}
+
+void
+cb_net_veth_teardown(struct cb_net *net)
+{
+        cb_net_helper_stop(&net->dns_pid);
+        if (net->table_added) {
+                char cmd[64];
+                snprintf(cmd, sizeof(cmd), "delete table inet %s", net->table);
+                (void)cb_nft_run(cmd, NULL);
+                net->table_added = false;
+        }
+        if (net->veth_added) {
+                /* Deleting one end deletes both; if the sandbox's netns is already gone, so is the pair. */
+                cleanup_nl_sock struct nl_sock *s = NULL;
+                cleanup_link struct rtnl_link *link = rtnl_link_alloc();
+                if (link != NULL && route_socket(&s, NULL) == 0) {
+                        rtnl_link_set_name(link, net->ifname);
+                        (void)rtnl_link_delete(s, link);
+                }
+                net->veth_added = false;
+        }
+}

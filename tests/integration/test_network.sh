@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# The network layer: --network isolated (root: veth + NAT + nft; rootless: pasta or slirp4netns), none and
+# host, against a test "internet" that test_network.fixture builds as root (see that file): an HTTP server
+# at $NET_INET (198.18.K.2), the same on a private ($NET_PRIVATE, 10.77.K.2) and a link-local
+# ($NET_LINKLOCAL, 169.254.77.K) address, the host's own end of that link at $NET_HOST_ADDR. Only those
+# addresses and loopback are ever contacted. After every run the host has no link, nft table, netns or
+# process left from it, also after a SIGKILLed launcher plus one more run.
+source "$CB_SOURCE_DIR/tests/integration/lib.sh"
+
+[ -n "${NET_INET:-}" ] || skip "no test internet: test_network.fixture needs root (run the suite as root)"
+[ -n "${CB_NET:-}" ] || skip "the cb-net probe is not built"
+if [ "$CB_MODE" = rootless ] && [ "$(id -u)" != 0 ] && ! [ -x /usr/bin/pasta ] && ! [ -x /usr/bin/slirp4netns ]; then
+        skip "rootless --network isolated needs pasta (apt-get install passt) or slirp4netns"
+fi
+
+proj=$(new_project)
+cd "$proj" || fail "cd $proj"
+cp "$CB_NET" "$proj/cb-net" || fail "copy the probe into the project"
+
+# Each launcher's pid is kept: its link (cbox<pid>) and nft table (claudebox_<pid>) are named after it.
+run() {
+        "$CLAUDEBOX" run --no-limits --seccomp unconfined "$@" &
+        local p=$!
+        echo "$p" >>"$CB_WORK/launchers"
+        wait "$p"
+}
+
+# Servers on the host itself, which no isolated sandbox may reach: its loopback and its own address on the
+# link to the test internet. Bounded lifetime; killed on exit.
+servers=()
+port=$((20000 + RANDOM % 20000))
+"$CB_NET" serve 127.0.0.1 "$port" "host loopback" 240 >"$CB_WORK/srv.lo" 2>&1 &
+servers+=($!)
+"$CB_NET" serve "$NET_HOST_ADDR" "$port" "host address" 240 >"$CB_WORK/srv.if" 2>&1 &
+servers+=($!)
+launcher=""
+trap 'rc=$?; kill "${servers[@]}" $launcher 2>/dev/null; (exit $rc); _cb_check_host' EXIT
+for _ in $(seq 1 100); do
+        [ "$(cat "$CB_WORK/srv.lo" "$CB_WORK/srv.if" 2>/dev/null | grep -c listening)" = 2 ] && break
+        sleep 0.05
+done
+[ "$(cat "$CB_WORK/srv.lo" "$CB_WORK/srv.if" | grep -c listening)" = 2 ] || fail "host test servers did not start"
+assert_eq "$("$CB_NET" get 127.0.0.1 "$port")" "host loopback" "the host reaches its own loopback server"
+
+# What a run may leave behind: its link and nft table, a netns, processes (our copy of the binary, pasta,
+# slirp4netns). Other users of this machine may run sandboxes meanwhile: only our launchers' names count.
+helpers() { ps -u "$(id -u)" -o stat=,comm= | awk '$1 !~ /^Z/ && $2 ~ /^(pasta|passt|slirp4netns)/' | wc -l; }
+netns_now() { ip netns list | grep -v '^cbt-' | sort; }
+helpers_before=$(helpers)
+netns_before=$(netns_now)
+check_clean() {
+        local p
+        for p in $(cat "$CB_WORK/launchers" 2>/dev/null); do
+                ! ip link show "cbox$p" >/dev/null 2>&1 || fail "$1: link cbox$p left behind"
+                if [ "$(id -u)" = 0 ]; then
+                        ! nft list table inet "claudebox_$p" >/dev/null 2>&1 || fail "$1: nft table claudebox_$p left"
+                fi
+        done
+        [ -z "$(pgrep -f "^$CLAUDEBOX")" ] || fail "$1: claudebox processes left: $(pgrep -af "^$CLAUDEBOX")"
+        [ "$(helpers)" -le "$helpers_before" ] || fail "$1: a pasta/slirp4netns process was left"
+        [ "$(netns_now)" = "$netns_before" ] || fail "$1: the list of network namespaces changed"
+        ok "$1: no link, netns, nft table or process left"
+}
+
+# --- isolated ---
+out=$(run --network isolated -- ./cb-net get "$NET_INET" 8080 2>&1)
+assert_eq "$out" "hello from $NET_INET" "isolated: fetches a page from the test internet"
+check_clean "isolated run"
+
+out=$(run --network isolated -- ./cb-net connect 127.0.0.1 "$port" 2>&1)
+assert_not_match "$out" "^ok" "isolated: the host's 127.0.0.1 server is unreachable ($out)"
+out=$(run --network isolated -- ./cb-net connect "$NET_HOST_ADDR" "$port" 2>&1)
+assert_not_match "$out" "^ok" "isolated: the server on the host's own address is unreachable ($out)"
+out=$(run --network isolated -- ./cb-net connect "$NET_LINKLOCAL" 8080 2>&1)
+assert_not_match "$out" "^ok" "isolated: the link-local address is unreachable ($out)"
+out=$(run --network isolated -- ./cb-net connect "$NET_PRIVATE" 8080 2>&1)
+assert_not_match "$out" "^ok" "isolated: the private 10.x address is unreachable ($out)"
+
+links=$(run --network isolated -- ls /sys/class/net 2>&1 | sort | tr '\n' ' ')
+assert_match "$links" "^[a-z0-9]+ lo $|^lo [a-z0-9]+ $" "isolated: lo plus one interface ($links)"
+[ "$links" != "lo " ] || fail "isolated: no interface besides lo"
+
+out=$(run --network isolated --allow-net "${NET_PRIVATE%.*}.0/24" -- sh -c \
+        "./cb-net get $NET_PRIVATE 8080; ./cb-net connect $NET_LINKLOCAL 8080" 2>&1)
+assert_match "$out" "^hello from $NET_PRIVATE" "isolated: --allow-net opens the 10.x range"
+assert_not_match "$out" "ok$" "isolated: --allow-net opens only that range (link-local still refused)"
+
+out=$(run --network isolated -- sh -c 'cat /proc/net/if_inet6 2>/dev/null | grep -v " lo$" | wc -l' 2>&1)
+assert_eq "$out" "0" "isolated: no IPv6 address besides loopback's"
+
+resolver=$(run --network isolated -- sh -c 'sed -n "s/^nameserver //p" /etc/resolv.conf' 2>&1)
+assert_match "$resolver" "^[0-9.]+$" "isolated: /etc/resolv.conf names one resolver ($resolver)"
+if [ "$(id -u)" = 0 ]; then
+        # DNS through the forwarder, with the host's resolver swapped (in a private mount namespace) for
+        # the test internet's: the sandbox asks its gateway, whatever the host uses.
+        printf 'nameserver %s\n' "$NET_INET" >"$CB_WORK/resolv.conf"
+        out=$(unshare -m sh -c "mount --bind '$CB_WORK/resolv.conf' /etc/resolv.conf && exec \"\$0\" run \
+                --no-limits --seccomp unconfined --network isolated -- ./cb-net resolve example.test" \
+                "$CLAUDEBOX" 2>&1)
+        assert_eq "$out" "$NET_INET" "isolated: DNS is forwarded to the host's resolver"
+else
+        # Rootless, pasta or slirp4netns forward DNS to the host's real resolver: not contacted in tests.
+        ok "isolated: DNS query not sent rootless (it would reach the host's real resolver)"
+fi
+check_clean "isolated runs"
+
+# --- none ---
+links=$(run --network none -- ls /sys/class/net 2>&1 | tr '\n' ' ')
+assert_eq "$links" "lo " "none: only lo"
+out=$(run --network none -- ./cb-net connect "$NET_INET" 8080 2>&1)
+assert_not_match "$out" "^ok" "none: the test internet is unreachable ($out)"
+
+# --- host ---
+out=$(run --verbose --network host -- ls /sys/class/net 2>&1)
+assert_match "$out" "cbti" "host: the host's interfaces are visible"
+assert_match "$out" "abstract unix sockets" "host: -v warns that abstract unix sockets are reachable"
+check_clean "none and host runs"
+
+# --- a SIGKILLed launcher, then one more run ---
+rm -f "$proj/ready"
+"$CLAUDEBOX" run --no-limits --seccomp unconfined --network isolated -- sh -c 'touch ready; exec sleep 60' \
+        >/dev/null 2>&1 &
+launcher=$!
+echo "$launcher" >>"$CB_WORK/launchers"
+for _ in $(seq 1 200); do
+        [ -e "$proj/ready" ] && break
+        sleep 0.05
+done
+[ -e "$proj/ready" ] || fail "the sandbox did not start"
+kill -KILL "$launcher"
+wait "$launcher" 2>/dev/null
+# Its helpers die with it (PDEATHSIG) and its veth with its netns: bounded wait.
+for _ in $(seq 1 100); do
+        [ -z "$(pgrep -f "^$CLAUDEBOX")" ] && ! ip link show "cbox$launcher" >/dev/null 2>&1 && break
+        sleep 0.05
+done
+[ -z "$(pgrep -f "^$CLAUDEBOX")" ] || fail "processes of the killed launcher survive"
+ok "a SIGKILLed launcher's sandbox and helpers die with it"
+if [ "$(id -u)" = 0 ]; then
+        nft list table inet "claudebox_$launcher" >/dev/null 2>&1 && ok "its nft table is left for the next run"
+fi
+out=$(run --network isolated -- ./cb-net get "$NET_INET" 8080 2>&1)
+assert_eq "$out" "hello from $NET_INET" "isolated works after a SIGKILLed launcher"
+check_clean "SIGKILLed launcher plus one run"
