@@ -137,7 +137,7 @@ cb_launch(const struct cb_config *cfg, int *exit_code, struct cb_error **err)
 
         struct cb_pty_relay relay = {.master = -1};
         struct cb_error *child_err = NULL;
-        int exec_errno = 0, status = -1;
+        int exec_errno = 0, status = -1, init_status = 0;
         bool child_reaped = false, failed = false;
         char exec_what[sizeof(((struct cb_msg *)0)->text)] = "";
 
@@ -197,8 +197,10 @@ cb_launch(const struct cb_config *cfg, int *exit_code, struct cb_error **err)
                         while (read(sfd, &si, sizeof(si)) == sizeof(si)) {
                                 if (si.ssi_signo == SIGCHLD) {
                                         int st;
-                                        if (!child_reaped && waitpid(child, &st, WNOHANG) == child)
+                                        if (!child_reaped && waitpid(child, &st, WNOHANG) == child) {
                                                 child_reaped = true;
+                                                init_status = st;
+                                        }
                                 } else if (si.ssi_signo == SIGWINCH && relay.master >= 0) {
                                         cb_pty_relay_resize(&relay);
                                 } else if (!child_reaped) {
@@ -208,8 +210,10 @@ cb_launch(const struct cb_config *cfg, int *exit_code, struct cb_error **err)
                 }
                 if (!child_reaped) {
                         int st;
-                        if (waitpid(child, &st, WNOHANG) == child)
+                        if (waitpid(child, &st, WNOHANG) == child) {
                                 child_reaped = true;
+                                init_status = st;
+                        }
                 }
         }
         /* Drain what the control socket still holds (the exit status races the SIGCHLD). */
@@ -252,6 +256,10 @@ cb_launch(const struct cb_config *cfg, int *exit_code, struct cb_error **err)
                         fprintf(stderr, "claudebox: %s: cannot execute: %s\n", exec_what, strerror(exec_errno));
                 return 0;
         }
+        /* The OOM killer may pick init itself (PID 1): the command's status is then never reported, but
+         * the sandbox did die of its memory limit. */
+        if (status < 0 && WIFSIGNALED(init_status) && WTERMSIG(init_status) == SIGKILL && cb_cgroup_oom_killed(cg))
+                status = init_status;
         if (status < 0)
                 return cb_error_set(err, EIO, "the sandbox ended without reporting the command's status");
         *exit_code = exit_code_of(status);
