@@ -6,8 +6,11 @@ JOBS       ?= $(shell nproc)
 # Debian packages: build, test (root/rootless integration, network, VM), in that order.
 BUILD_DEPS := cmake make gcc pkg-config libc6-dev libseccomp-dev libcap-ng-dev libmount-dev libnl-3-dev \
               libnl-route-3-dev libnftables-dev libjson-c-dev libsystemd-dev
-TEST_DEPS  := libcmocka-dev util-linux passwd iproute2 nftables passt slirp4netns tmux nodejs npm \
+TEST_DEPS  := libcmocka-dev util-linux passwd iproute2 nftables passt slirp4netns tmux python3 \
               qemu-system-x86 linux-image-amd64 busybox-static cpio kmod xz-utils
+# npm (for the real-agent test) only when no npm is on the PATH: machines that carry Node.js from
+# elsewhere would see Debian's npm conflict with it.
+NPM_DEP    := $(if $(shell command -v npm 2>/dev/null),,npm)
 BENCH_DEPS := bubblewrap crun runc hyperfine
 
 .PHONY: all deps deps-test deps-bench build build-asan run test test-fast bench format clean
@@ -31,7 +34,7 @@ endef
 deps:
 	$(call ensure_packages,$(BUILD_DEPS))
 deps-test: deps
-	$(call ensure_packages,$(TEST_DEPS))
+	$(call ensure_packages,$(TEST_DEPS) $(NPM_DEP))
 deps-bench: deps-test
 	$(call ensure_packages,$(BENCH_DEPS))
 

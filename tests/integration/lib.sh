@@ -9,6 +9,8 @@ CB_RELAX=${CB_RELAX-"--network none --no-limits --seccomp unconfined"}
 
 # The test's helper binaries live under $CB_WORK (in /tmp, hidden inside): bind them read-only.
 cb() { "$CLAUDEBOX" run $CB_RELAX -v "$CB_WORK/bin:$CB_WORK/bin:ro" "$@"; }
+# In the background, so that $! is the launcher itself (not a subshell running cb).
+cb_bg() { "$CLAUDEBOX" run $CB_RELAX -v "$CB_WORK/bin:$CB_WORK/bin:ro" "$@" & }
 
 fail() {
         echo "FAIL: $*" >&2
@@ -49,9 +51,13 @@ new_project() {
 
 # The host must look the same after every run: same mount table, no sandbox process left.
 _cb_mounts_before=$(wc -l </proc/self/mountinfo)
+_cb_cleanups=()
+# on_exit CMD: run CMD (e.g. kill a helper) when the test ends, before the host check.
+on_exit() { _cb_cleanups+=("$1"); }
 _cb_check_host() {
         local rc=$?
-        local after
+        local after c
+        for c in "${_cb_cleanups[@]}"; do eval "$c" >/dev/null 2>&1; done
         after=$(wc -l </proc/self/mountinfo)
         if [ "$after" != "$_cb_mounts_before" ]; then
                 echo "FAIL: the host mount table changed ($_cb_mounts_before -> $after lines)" >&2

@@ -1,7 +1,8 @@
 /* cb-probe — small checks run inside the sandbox by the integration tests (static binary).
  *   cb-probe fds            list open fds other than 0-2, one per line ("none" if there are none)
  *   cb-probe ns NAME        print the inode of /proc/self/ns/NAME
- *   cb-probe write PATH     try to create PATH; print "ok" or the errno name */
+ *   cb-probe write PATH     try to create PATH; print "ok" or the errno name
+ *   cb-probe unix PATH      connect to the unix socket PATH, print what the server sends */
 #define _GNU_SOURCE
 #include <dirent.h>
 #include <errno.h>
@@ -9,7 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 static int
@@ -66,6 +69,21 @@ main(int argc, char **argv)
                 printf("ok\n");
                 return 0;
         }
-        fprintf(stderr, "usage: cb-probe fds | ns NAME | write PATH\n");
+        if (argc >= 3 && strcmp(argv[1], "unix") == 0) {
+                struct sockaddr_un sa = {.sun_family = AF_UNIX};
+                snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", argv[2]);
+                int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+                if (s < 0 || connect(s, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+                        printf("%s\n", strerrorname_np(errno));
+                        return 1;
+                }
+                char buf[256];
+                ssize_t n = read(s, buf, sizeof(buf) - 1);
+                buf[n > 0 ? n : 0] = '\0';
+                printf("%s", buf);
+                close(s);
+                return 0;
+        }
+        fprintf(stderr, "usage: cb-probe fds | ns NAME | write PATH | unix PATH\n");
         return 2;
 }
