@@ -21,6 +21,7 @@
 #include "proto.h"
 #include "pty.h"
 #include "sandbox.h"
+#include "state.h"
 #include "userns.h"
 
 static pid_t
@@ -89,25 +90,16 @@ exit_code_of(int status)
 static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCHLD, SIGCONT};
 
 int
-cb_launch(const struct cb_config *cfg, int *exit_code, struct cb_error **err)
+cb_launch(const struct cb_config *cfg, struct cb_state *state, int *exit_code, struct cb_error **err)
 {
         __attribute__((cleanup(seccomp_freep))) struct cb_seccomp *sc = NULL;
         __attribute__((cleanup(cgroup_destroyp))) struct cb_cgroup *cg = NULL;
         __attribute__((cleanup(net_teardownp))) struct cb_net *net = NULL;
         int r;
 
-        if ((r = cb_seccomp_prepare(cfg, &sc, err)) < 0 || (r = cb_cgroup_prepare(cfg, &cg, err)) < 0 ||
-            (r = cb_net_prepare(cfg, &net, err)) < 0)
-                return r;
-
-        int pair[2];
-        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
-                return cb_error_set(err, errno, "control socket");
-        cleanup_close int ctl = pair[0];
-        cleanup_close int child_ctl = pair[1];
-
-        /* Signals arrive through a signalfd so none of them can interrupt the launcher between a change to
-         * the user's terminal and its restoration. */
+        /* Signals arrive through a signalfd from here on: a Ctrl-C during set-up is forwarded (or simply
+         * ends the run) instead of killing the launcher between creating host-side state (veths, nft rules,
+         * cgroups) and removing it, or between changing the user's terminal and restoring it. */
         sigset_t mask, oldmask;
         sigemptyset(&mask);
         for (size_t i = 0; i < CB_ARRAY_SIZE(forwarded); i++)
@@ -119,6 +111,16 @@ cb_launch(const struct cb_config *cfg, int *exit_code, struct cb_error **err)
         cleanup_close int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
         if (sfd < 0)
                 return cb_error_set(err, errno, "signalfd");
+
+        if ((r = cb_seccomp_prepare(cfg, &sc, err)) < 0 || (r = cb_cgroup_prepare(cfg, &cg, err)) < 0 ||
+            (r = cb_net_prepare(cfg, &net, err)) < 0)
+                return r;
+
+        int pair[2];
+        if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
+                return cb_error_set(err, errno, "control socket");
+        cleanup_close int ctl = pair[0];
+        cleanup_close int child_ctl = pair[1];
 
         bool unshare_cgroupns = false;
         struct cb_sandbox_ctx ctx = {.cfg = cfg, .seccomp = sc, .cgroup = cg, .net = net, .ctl = child_ctl,
@@ -134,6 +136,13 @@ cb_launch(const struct cb_config *cfg, int *exit_code, struct cb_error **err)
                 cb_sandbox_child(&ctx);
         }
         close(TAKE_FD(child_ctl));
+        /* state.json is for ps/inspect: a failure to write it does not stop the sandbox. */
+        if (state != NULL) {
+                struct cb_error *serr = NULL;
+                if (cb_state_write(state, cfg, child, &serr) < 0 && cfg->verbosity > 0)
+                        fprintf(stderr, "claudebox: warning: %s\n", serr->message);
+                cb_error_free(serr);
+        }
 
         struct cb_pty_relay relay = {.master = -1};
         struct cb_error *child_err = NULL;

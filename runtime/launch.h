@@ -13,4 +13,5 @@
 /* Runs the sandbox to completion. On success *exit_code is the command's status mapped as SPEC §4
  * (own status, 126, 127, 128+N, 137 after an OOM kill). On failure of claudebox itself returns a negative
  * errno with *err set (the caller exits 125). */
-int cb_launch(const struct cb_config *cfg, int *exit_code, struct cb_error **err);
+struct cb_state;
+int cb_launch(const struct cb_config *cfg, struct cb_state *state, int *exit_code, struct cb_error **err);

@@ -9,6 +9,7 @@
 #include "error.h"
 #include "launch.h"
 #include "profiles.h"
+#include "state.h"
 
 #ifndef CLAUDEBOX_VERSION
 #define CLAUDEBOX_VERSION "0.0.0"
@@ -53,14 +54,30 @@ cmd_run(int argc, char **argv)
                 cb_host_free(&host);
                 return report(err);
         }
+        /* The default name carries 16 random bits: reserving it (an atomic mkdir of the state directory)
+         * can collide when many sandboxes of one project start at once, so draw again. */
         struct cb_config *cfg = NULL;
-        r = cb_config_build(&opts, &host, &cfg, &err);
+        struct cb_state *state = NULL;
+        for (int attempt = 0;; attempt++) {
+                r = cb_config_build(&opts, &host, &cfg, &err);
+                if (r < 0)
+                        break;
+                r = cb_state_create(cfg, &state, &err);
+                if (r != -EEXIST || opts.name != NULL || attempt >= 16)
+                        break;
+                cb_error_freep(&err);
+                cb_config_free(cfg);
+                cfg = NULL;
+        }
         cb_options_free(&opts);
         cb_host_free(&host);
-        if (r < 0)
+        if (r < 0) {
+                cb_config_free(cfg);
                 return report(err);
+        }
         int code = EXIT_CLAUDEBOX;
-        r = cb_launch(cfg, &code, &err);
+        r = cb_launch(cfg, state, &code, &err);
+        cb_state_remove(state);
         cb_config_free(cfg);
         if (r < 0)
                 return report(err);
