@@ -57,12 +57,19 @@ cb_cg_read(const char *path, char *buf, size_t len)
 int
 cb_cg_write_at(int dfd, const char *dir, const char *file, const char *text, struct cb_error **err)
 {
+        char path[PATH_MAX];
+        const char *name = file;
+        if (dfd == AT_FDCWD) { /* no directory handle: the path is dir/file */
+                if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, file) >= sizeof(path))
+                        return cb_error_set(err, ENAMETOOLONG, "open %s/%s", dir, file);
+                file = path;
+        }
         cleanup_close int fd = openat(dfd, file, O_WRONLY | O_CLOEXEC);
         if (fd < 0)
-                return cb_error_set(err, errno, "open %s/%s", dir, file);
+                return cb_error_set(err, errno, "open %s/%s", dir, name);
         size_t len = strlen(text);
         if (write(fd, text, len) != (ssize_t)len)
-                return cb_error_set(err, errno ? errno : EIO, "write \"%s\" to %s/%s", text, dir, file);
+                return cb_error_set(err, errno ? errno : EIO, "write \"%s\" to %s/%s", text, dir, name);
         return 0;
 }
 
