@@ -23,18 +23,18 @@ struct cb_net {
         char resolv[96];      /* /etc/resolv.conf text inside (isolated) */
         uint32_t resolver;    /* the sandbox's DNS server (host order) */
 
-        /* Root: one veth pair and one nft table per sandbox, both named after the launcher's pid so that
+        /* Root: one veth pair per sandbox (and --allow-net elements in the shared nft table), named after the launcher's pid so that
          * the next run can tell a dead launcher's leftovers (see cb_net_veth_gc). */
         pid_t owner;
         char ifname[IFNAMSIZ]; /* host side; the sandbox side is "eth0" */
-        char table[32];
+        bool base_exists;      /* the shared table inet claudebox was there at prepare */
         uint32_t subnet;       /* the /30: .1 host side (gateway, DNS), .2 sandbox */
         struct cb_net_policy pol;
         uint32_t *host_addrs;
         size_t n_host_addrs;
         struct sockaddr_storage upstream; /* the host's resolver, for the forwarder */
         socklen_t upstream_len;
-        bool veth_added, table_added;
+        bool veth_added, table_added; /* table_added: our --allow-net elements are in the host's table */
         pid_t dns_pid;
 
         /* Rootless: pasta or slirp4netns. */

@@ -205,42 +205,90 @@ cb_net_sandbox_rules(const struct cb_net_policy *p)
 }
 
 char *
-cb_net_host_rules(const char *table, const char *ifname, uint32_t sandbox, uint32_t gw,
-                  const struct cb_net_policy *p)
+cb_net_host_base_rules(void)
 {
         char *buf = NULL;
         size_t len = 0;
         FILE *f = open_memstream(&buf, &len);
         if (f == NULL)
                 return NULL;
-        bool allowed;
-        fprintf(f, "table inet %s {\n", table);
-        put_sets(f, p, &allowed);
-        /* The host itself: only our DNS forwarder on the gateway address; everything else the sandbox
-         * sends to any of the host's addresses (services bound to 0.0.0.0 included) is dropped. */
-        fprintf(f, "\tchain input {\n\t\ttype filter hook input priority -5; policy accept;\n");
-        for (int i = 0; i < 2; i++) {
-                fprintf(f, "\t\tiifname \"%s\" ip daddr ", ifname);
-                put_addr(f, gw);
-                fprintf(f, " %s dport 53 accept\n", i == 0 ? "udp" : "tcp");
-        }
-        fprintf(f, "\t\tiifname \"%s\" drop\n\t}\n", ifname);
-        /* Forwarding: only the sandbox's own source address (no spoofing another sandbox), IPv4 only,
-         * the same refusals as inside (a second fence should the inner one fail), and nothing in unless
-         * it answers a connection the sandbox opened. */
-        fprintf(f, "\tchain forward {\n\t\ttype filter hook forward priority -5; policy accept;\n");
-        fprintf(f, "\t\tiifname \"%s\" ip saddr != ", ifname);
-        put_addr(f, sandbox);
-        fprintf(f, " drop\n\t\tiifname \"%s\" meta nfproto ipv6 drop\n", ifname);
-        if (allowed)
-                fprintf(f, "\t\tiifname \"%s\" ip daddr @allowed4 accept\n", ifname);
-        fprintf(f, "\t\tiifname \"%s\" ip daddr @refused4 drop\n", ifname);
-        fprintf(f, "\t\tiifname \"%s\" accept\n", ifname);
-        fprintf(f, "\t\toifname \"%s\" ct state established,related accept\n", ifname);
-        fprintf(f, "\t\toifname \"%s\" drop\n\t}\n", ifname);
-        fprintf(f, "\tchain postrouting {\n\t\ttype nat hook postrouting priority srcnat; policy accept;\n"
-                   "\t\tip saddr ");
-        put_addr(f, sandbox);
-        fprintf(f, " oifname != \"%s\" masquerade\n\t}\n}\n", ifname);
+        const char *t = "inet " CB_NET_HOST_TABLE;
+        /* "create", not "add": fails if the table exists, so two launchers racing here both end up with
+         * exactly one copy of the rules. */
+        fprintf(f, "create table %s\n", t);
+        fprintf(f, "add set %s refused4 { type ipv4_addr; flags interval; elements = { ", t);
+        for (size_t i = 0; i < CB_ARRAY_SIZE(refused4); i++)
+                fprintf(f, "%s%s", i ? ", " : "", refused4[i]);
+        fprintf(f, " }; }\n");
+        fprintf(f, "add set %s allowed { type ifname . ipv4_addr; flags interval; }\n", t);
+        /* The host itself: a sandbox link reaches only DNS on that link's own host address (our
+         * forwarder); anything else it sends to any of the host's addresses (services bound to 0.0.0.0
+         * included) is dropped. */
+        fprintf(f, "add chain %s input { type filter hook input priority -5; policy accept; }\n", t);
+        fprintf(f, "add rule %s input iifname \"cbox*\" fib daddr . iif type local udp dport 53 accept\n", t);
+        fprintf(f, "add rule %s input iifname \"cbox*\" fib daddr . iif type local tcp dport 53 accept\n", t);
+        fprintf(f, "add rule %s input iifname \"cbox*\" drop\n", t);
+        /* Forwarding: a sandbox speaks only from addresses routed back through its own link (no spoofing
+         * another sandbox), IPv4 only, with the same refusals as inside (a second fence should the inner
+         * one fail, e.g. under --cap-add NET_ADMIN) except its own --allow-net ranges; nothing comes in
+         * unless it answers a connection the sandbox opened. */
+        fprintf(f, "add chain %s forward { type filter hook forward priority -5; policy accept; }\n", t);
+        fprintf(f, "add rule %s forward iifname \"cbox*\" fib saddr . iif oif missing drop\n", t);
+        fprintf(f, "add rule %s forward iifname \"cbox*\" meta nfproto ipv6 drop\n", t);
+        fprintf(f, "add rule %s forward iifname . ip daddr @allowed accept\n", t);
+        fprintf(f, "add rule %s forward iifname \"cbox*\" ip daddr @refused4 drop\n", t);
+        fprintf(f, "add rule %s forward iifname \"cbox*\" accept\n", t);
+        fprintf(f, "add rule %s forward oifname \"cbox*\" ct state established,related accept\n", t);
+        fprintf(f, "add rule %s forward oifname \"cbox*\" drop\n", t);
+        fprintf(f, "add chain %s postrouting { type nat hook postrouting priority srcnat; policy accept; }\n", t);
+        fprintf(f, "add rule %s postrouting iifname \"cbox*\" oifname != \"cbox*\" masquerade\n", t);
         return finish(f, &buf);
+}
+
+static bool
+cidr4_within(const struct cb_cidr *inner, const struct cb_cidr *outer)
+{
+        struct cb_net4 a = {.prefix = inner->prefix}, b = {.prefix = outer->prefix};
+        memcpy(&a.addr, inner->addr, 4);
+        memcpy(&b.addr, outer->addr, 4);
+        a.addr = ntohl(a.addr);
+        b.addr = ntohl(b.addr);
+        return inner->prefix >= outer->prefix && cb_net4_overlap(a, b);
+}
+
+int
+cb_net_host_allow_rules(const char *ifname, const struct cb_net_policy *p, bool add, char **ret)
+{
+        *ret = NULL;
+        char *buf = NULL;
+        size_t len = 0;
+        FILE *f = open_memstream(&buf, &len);
+        if (f == NULL)
+                return -ENOMEM;
+        size_t n = 0;
+        for (size_t i = 0; i < p->n_allow; i++) {
+                if (p->allow[i].family != AF_INET)
+                        continue;
+                bool covered = false;
+                for (size_t j = 0; j < p->n_allow && !covered; j++)
+                        covered = j != i && p->allow[j].family == AF_INET && cidr4_within(&p->allow[i], &p->allow[j]) &&
+                                  (p->allow[i].prefix != p->allow[j].prefix || j < i);
+                if (covered)
+                        continue;
+                char a[INET_ADDRSTRLEN];
+                inet_ntop(AF_INET, p->allow[i].addr, a, sizeof(a));
+                fprintf(f, "%s\"%s\" . %s/%u", n++ ? ", " : (add ? "add element inet " CB_NET_HOST_TABLE " allowed { "
+                                                                    : "delete element inet " CB_NET_HOST_TABLE " allowed { "),
+                        ifname, a, p->allow[i].prefix);
+        }
+        if (n > 0)
+                fprintf(f, " }\n");
+        char *out = finish(f, &buf);
+        if (out == NULL)
+                return -ENOMEM;
+        if (n == 0)
+                free(out);
+        else
+                *ret = out;
+        return 0;
 }

@@ -46,8 +46,14 @@ struct cb_net_policy {
 /* nft script for the sandbox's own netns (table inet claudebox). malloc'd; NULL on ENOMEM. */
 char *cb_net_sandbox_rules(const struct cb_net_policy *p);
 
-/* nft script adding (or, with add == false, deleting) the host side of one root-mode sandbox: table
- * inet <table> that lets ifname's traffic out (masqueraded) with the same refusals, and drops what it
- * sends to the host itself except DNS to gw. malloc'd; NULL on ENOMEM. */
-char *cb_net_host_rules(const char *table, const char *ifname, uint32_t sandbox, uint32_t gw,
-                        const struct cb_net_policy *p);
+/* Root mode, host side: one table, inet claudebox, created once and kept, the same for every sandbox
+ * (rules match the sandbox links by the name pattern cbox*), so that a run changes nothing in it unless
+ * it has --allow-net ranges. Why: every nft transaction that deletes something makes the next close of
+ * the nft socket wait for an RCU grace period (8-15 ms here); a table per sandbox, or chains per sandbox,
+ * would cost that on every exit. Per-sandbox state is only the elements "cbox<pid>" . RANGE of the set
+ * `allowed` (--allow-net). */
+#define CB_NET_HOST_TABLE "claudebox"
+char *cb_net_host_base_rules(void);
+/* "add element"/"delete element" for the --allow-net ranges of link ifname, or NULL in *ret when there
+ * are none (nested ranges are reduced to the outer one: the set does not take overlaps). */
+int cb_net_host_allow_rules(const char *ifname, const struct cb_net_policy *p, bool add, char **ret);

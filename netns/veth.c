@@ -1,12 +1,13 @@
 /* claudebox — isolated networking as root: one veth pair per sandbox (libnl-route-3), the host side
- * NATed and fenced by an nftables table of the sandbox's own (libnftables), and a DNS forwarder on the
- * host side's address.
+ * NATed and fenced by nftables (libnftables: the shared table inet claudebox, see policy.h), and a DNS
+ * forwarder on the host side's address (dnsfwd.c).
  *
- * Names carry the launcher's pid (link cbox<pid>, table inet claudebox_<pid>) so the next run can
- * remove what a SIGKILLed launcher left: its sandbox dies with it (PDEATHSIG), which destroys the
- * netns and so both ends of the veth; only the nft table would stay, and cb_net_veth_gc() removes
- * every table whose launcher is dead or whose veth is gone. The veth is created before the table and
- * removed after it, so a table without its veth is always a leftover. */
+ * The host end is named after the launcher's pid (cbox<pid>). The sandbox end is created inside the
+ * sandbox's netns, so the pair lives exactly as long as that netns: when the sandbox ends, the kernel
+ * removes both ends (asynchronously, a few milliseconds later; deleting it ourselves would make every
+ * run wait for the same RCU grace periods). A SIGKILLed launcher's sandbox dies with it (PDEATHSIG), so
+ * only its --allow-net elements ("cbox<pid>" . RANGE) can stay behind: the next run removes those
+ * whose launcher is dead or whose link is gone. */
 #define _GNU_SOURCE
 #include "internal.h"
 
@@ -140,29 +141,28 @@ busy_ranges(const struct cb_net *net, struct cb_net4 **ret, size_t *n_ret)
         return 0;
 }
 
-/* Removes the nft tables of launchers that are gone (SIGKILLed: no teardown ran). */
+/* Lists the shared table: *exists tells whether it is there; removes the --allow-net elements of
+ * launchers that are gone (SIGKILLed: no teardown ran). */
 static void
-gc_tables(struct cb_net *net)
+gc_host(struct cb_net *net, bool *exists)
 {
         cleanup_free char *out = NULL;
-        if (cb_nft_list("list tables inet", &out, NULL) < 0)
+        *exists = cb_nft_list("list set inet " CB_NET_HOST_TABLE " allowed", &out, NULL) == 0;
+        if (!*exists)
                 return;
-        for (char *line = out; line != NULL && *line != '\0';) {
-                char *eol = strchr(line, '\n');
-                if (eol != NULL)
-                        *eol = '\0';
-                int pid = 0;
-                if (sscanf(line, "table inet claudebox_%d", &pid) == 1 && pid > 0 && pid != net->owner) {
-                        char ifn[IFNAMSIZ];
-                        snprintf(ifn, sizeof(ifn), "cbox%d", pid);
-                        bool alive = kill(pid, 0) == 0 || errno == EPERM;
-                        if (!alive || if_nametoindex(ifn) == 0) {
-                                char cmd[64];
-                                snprintf(cmd, sizeof(cmd), "delete table inet claudebox_%d", pid);
-                                (void)cb_nft_run(cmd, NULL);
-                        }
-                }
-                line = eol ? eol + 1 : NULL;
+        for (char *p = strstr(out, "\"cbox"); p != NULL; p = strstr(p + 1, "\"cbox")) {
+                int pid = 0, used = 0;
+                char range[64];
+                if (sscanf(p, "\"cbox%d\" . %63[0-9./]%n", &pid, range, &used) != 2 || pid <= 0 || pid == net->owner)
+                        continue;
+                char ifn[IFNAMSIZ];
+                snprintf(ifn, sizeof(ifn), "cbox%d", pid);
+                bool alive = kill(pid, 0) == 0 || errno == EPERM;
+                if (alive && if_nametoindex(ifn) != 0)
+                        continue;
+                cleanup_free char *del = NULL;
+                if (asprintf(&del, "delete element inet %s allowed { \"%s\" . %s }", CB_NET_HOST_TABLE, ifn, range) > 0)
+                        (void)cb_nft_run(del, NULL);
         }
 }
 
@@ -171,8 +171,7 @@ cb_net_veth_prepare(struct cb_net *net, struct cb_error **err)
 {
         net->backend = CB_NET_BACKEND_VETH;
         snprintf(net->ifname, sizeof(net->ifname), "cbox%d", (int)net->owner);
-        snprintf(net->table, sizeof(net->table), "claudebox_%d", (int)net->owner);
-        gc_tables(net);
+        gc_host(net, &net->base_exists);
 
         struct cb_net4 pool;
         int r = read_pool(&pool, err);
@@ -337,13 +336,27 @@ cb_net_veth_attach(struct cb_net *net, pid_t child, struct cb_error **err)
             (r = configure(inside, "eth0", net->subnet + 2, net->subnet + 1, err)) < 0)
                 return r;
 
-        cleanup_free char *rules = cb_net_host_rules(net->table, net->ifname, net->subnet + 2, net->subnet + 1,
-                                                     &net->pol);
-        if (rules == NULL)
+        if (!net->base_exists) {
+                cleanup_free char *base = cb_net_host_base_rules();
+                if (base == NULL)
+                        return cb_error_set(err, ENOMEM, "host nftables rules");
+                /* Another launcher may have created it since we looked: then "create" fails, harmlessly. */
+                if ((r = cb_nft_run(base, err)) < 0) {
+                        cleanup_free char *out = NULL;
+                        if (cb_nft_list("list table inet " CB_NET_HOST_TABLE, &out, NULL) < 0)
+                                return cb_error_wrap(err, "create table inet %s", CB_NET_HOST_TABLE);
+                        cb_error_free(*err);
+                        *err = NULL;
+                }
+        }
+        cleanup_free char *allow = NULL;
+        if (cb_net_host_allow_rules(net->ifname, &net->pol, true, &allow) < 0)
                 return cb_error_set(err, ENOMEM, "host nftables rules");
-        if ((r = cb_nft_run(rules, err)) < 0)
-                return cb_error_wrap(err, "add table inet %s", net->table);
-        net->table_added = true;
+        if (allow != NULL) {
+                if ((r = cb_nft_run(allow, err)) < 0)
+                        return cb_error_wrap(err, "add the --allow-net ranges to table inet %s", CB_NET_HOST_TABLE);
+                net->table_added = true;
+        }
         if ((r = enable_forwarding(net, err)) < 0)
                 return r;
         if ((r = cb_net_dnsfwd_start(net->subnet + 1, &net->upstream, net->upstream_len, &net->dns_pid, err)) < 0)
@@ -355,7 +368,7 @@ cb_net_veth_attach(struct cb_net *net, pid_t child, struct cb_error **err)
                         net->ifname, (net->subnet + 2) >> 24, ((net->subnet + 2) >> 16) & 0xff,
                         ((net->subnet + 2) >> 8) & 0xff, (net->subnet + 2) & 0xff, (net->subnet + 1) >> 24,
                         ((net->subnet + 1) >> 16) & 0xff, ((net->subnet + 1) >> 8) & 0xff,
-                        (net->subnet + 1) & 0xff, net->table);
+                        (net->subnet + 1) & 0xff, CB_NET_HOST_TABLE);
         return 0;
 }
 
@@ -364,19 +377,11 @@ cb_net_veth_teardown(struct cb_net *net)
 {
         cb_net_helper_stop(&net->dns_pid);
         if (net->table_added) {
-                char cmd[64];
-                snprintf(cmd, sizeof(cmd), "delete table inet %s", net->table);
-                (void)cb_nft_run(cmd, NULL);
+                cleanup_free char *del = NULL;
+                if (cb_net_host_allow_rules(net->ifname, &net->pol, false, &del) == 0 && del != NULL)
+                        (void)cb_nft_run(del, NULL);
                 net->table_added = false;
         }
-        if (net->veth_added) {
-                /* Deleting one end deletes both; if the sandbox's netns is already gone, so is the pair. */
-                cleanup_nl_sock struct nl_sock *s = NULL;
-                cleanup_link struct rtnl_link *link = rtnl_link_alloc();
-                if (link != NULL && route_socket(&s, NULL) == 0) {
-                        rtnl_link_set_name(link, net->ifname);
-                        (void)rtnl_link_delete(s, link);
-                }
-                net->veth_added = false;
-        }
+        /* The veth is not deleted here: the sandbox (reaped by now) took its netns, and with it both ends
+         * of the pair, away (see the top of this file). */
 }

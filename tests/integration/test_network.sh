@@ -17,7 +17,8 @@ proj=$(new_project)
 cd "$proj" || fail "cd $proj"
 cp "$CB_NET" "$proj/cb-net" || fail "copy the probe into the project"
 
-# Each launcher's pid is kept: its link (cbox<pid>) and nft table (claudebox_<pid>) are named after it.
+# Each launcher's pid is kept: its link (cbox<pid>) and its --allow-net elements in the host's nft table
+# inet claudebox ("cbox<pid>" . RANGE) are named after it. The table itself is created once and kept.
 run() {
         "$CLAUDEBOX" run --no-limits --seccomp unconfined "$@" &
         local p=$!
@@ -51,20 +52,31 @@ netns_before=$(netns_now)
 check_clean() {
         local p
         for p in $(cat "$CB_WORK/launchers" 2>/dev/null); do
+                # The kernel removes the veth with the sandbox's netns, asynchronously: bounded wait.
+                for _ in $(seq 1 100); do
+                        ip link show "cbox$p" >/dev/null 2>&1 || break
+                        sleep 0.05
+                done
                 ! ip link show "cbox$p" >/dev/null 2>&1 || fail "$1: link cbox$p left behind"
                 if [ "$(id -u)" = 0 ]; then
-                        ! nft list table inet "claudebox_$p" >/dev/null 2>&1 || fail "$1: nft table claudebox_$p left"
+                        ! nft list table inet claudebox 2>/dev/null | grep -q "\"cbox$p\"" ||
+                                fail "$1: nft elements of cbox$p left"
                 fi
         done
         [ -z "$(pgrep -f "^$CLAUDEBOX")" ] || fail "$1: claudebox processes left: $(pgrep -af "^$CLAUDEBOX")"
         [ "$(helpers)" -le "$helpers_before" ] || fail "$1: a pasta/slirp4netns process was left"
         [ "$(netns_now)" = "$netns_before" ] || fail "$1: the list of network namespaces changed"
+        if [ "$(id -u)" = 0 ] && [ -n "${nft_ref:-}" ]; then
+                [ "$(nft list table inet claudebox)" = "$nft_ref" ] || fail "$1: the host's nft table changed"
+        fi
         ok "$1: no link, netns, nft table or process left"
 }
 
 # --- isolated ---
 out=$(run --network isolated -- ./cb-net get "$NET_INET" 8080 2>&1)
 assert_eq "$out" "hello from $NET_INET" "isolated: fetches a page from the test internet"
+# As root, the first isolated run on a host creates the shared table inet claudebox; runs leave it as is.
+if [ "$(id -u)" = 0 ]; then nft_ref=$(nft list table inet claudebox) || fail "no table inet claudebox"; fi
 check_clean "isolated run"
 
 out=$(run --network isolated -- ./cb-net connect 127.0.0.1 "$port" 2>&1)
@@ -118,7 +130,8 @@ check_clean "none and host runs"
 
 # --- a SIGKILLed launcher, then one more run ---
 rm -f "$proj/ready"
-"$CLAUDEBOX" run --no-limits --seccomp unconfined --network isolated -- sh -c 'touch ready; exec sleep 60' \
+"$CLAUDEBOX" run --no-limits --seccomp unconfined --network isolated --allow-net "${NET_PRIVATE%.*}.0/24" \
+        -- sh -c 'touch ready; exec sleep 60' \
         >/dev/null 2>&1 &
 launcher=$!
 echo "$launcher" >>"$CB_WORK/launchers"
@@ -137,7 +150,7 @@ done
 [ -z "$(pgrep -f "^$CLAUDEBOX")" ] || fail "processes of the killed launcher survive"
 ok "a SIGKILLed launcher's sandbox and helpers die with it"
 if [ "$(id -u)" = 0 ]; then
-        nft list table inet "claudebox_$launcher" >/dev/null 2>&1 && ok "its nft table is left for the next run"
+        nft list table inet claudebox | grep -q "\"cbox$launcher\"" && ok "its --allow-net nft elements are left for the next run"
 fi
 out=$(run --network isolated -- ./cb-net get "$NET_INET" 8080 2>&1)
 assert_eq "$out" "hello from $NET_INET" "isolated works after a SIGKILLed launcher"

@@ -93,12 +93,30 @@ test_rules(void **state)
         r = cb_net_sandbox_rules(&p);
         assert_null(strstr(r, "allowed4"));
         free(r);
-        r = cb_net_host_rules("claudebox_42", "cbox42", 0x0ad50002u, 0x0ad50001u, &p);
-        assert_non_null(strstr(r, "table inet claudebox_42 {"));
-        assert_non_null(strstr(r, "iifname \"cbox42\" ip saddr != 10.213.0.2 drop"));
-        assert_non_null(strstr(r, "iifname \"cbox42\" drop"));
-        assert_non_null(strstr(r, "ip saddr 10.213.0.2 oifname != \"cbox42\" masquerade"));
+        r = cb_net_host_base_rules();
+        assert_non_null(strstr(r, "create table inet claudebox"));
+        assert_non_null(strstr(r, "iifname \"cbox*\" oifname != \"cbox*\" masquerade"));
+        assert_non_null(strstr(r, "fib saddr . iif oif missing drop"));
+        assert_true(strstr(r, "@allowed accept") < strstr(r, "@refused4 drop"));
         free(r);
+        /* --allow-net: nested ranges collapse to the outer one, IPv6 is left out, duplicates once. */
+        struct cb_cidr more[4];
+        assert_int_equal(cb_parse_cidr("10.77.1.0/24", &more[0], NULL), 0);
+        assert_int_equal(cb_parse_cidr("10.77.0.0/16", &more[1], NULL), 0);
+        assert_int_equal(cb_parse_cidr("fd00::/8", &more[2], NULL), 0);
+        assert_int_equal(cb_parse_cidr("10.77.0.0/16", &more[3], NULL), 0);
+        struct cb_net_policy q = {.allow = more, .n_allow = 4};
+        assert_int_equal(cb_net_host_allow_rules("cbox42", &q, true, &r), 0);
+        assert_string_equal(r, "add element inet claudebox allowed { \"cbox42\" . 10.77.0.0/16 }\n");
+        free(r);
+        assert_int_equal(cb_net_host_allow_rules("cbox42", &q, false, &r), 0);
+        assert_string_equal(r, "delete element inet claudebox allowed { \"cbox42\" . 10.77.0.0/16 }\n");
+        free(r);
+        q.n_allow = 0;
+        assert_int_equal(cb_net_host_allow_rules("cbox42", &q, true, &r), 0);
+        assert_null(r);
+        for (int i = 0; i < 4; i++)
+                free(more[i].text);
         free(allow[0].text);
         free(allow[1].text);
 }
