@@ -494,7 +494,25 @@ cb_mounts_setup(const struct cb_config *cfg, const struct cb_mount_extras *extra
         if (extras->resolv_conf != NULL) {
                 if ((r = write_file("/run/claudebox-resolv.conf", extras->resolv_conf, err)) < 0)
                         goto out;
-                if (mount("/run/claudebox-resolv.conf", "/etc/resolv.conf", NULL, MS_BIND, NULL) < 0) {
+                /* /etc/resolv.conf is often a symlink into /run (systemd-resolved, resolvconf), and /run is
+                 * our own empty tmpfs by now: a bind would follow the link to a missing file. Write the
+                 * file where the link points instead (only ever inside our /run). */
+                char link[PATH_MAX];
+                ssize_t ll = readlink("/etc/resolv.conf", link, sizeof(link) - 1);
+                cleanup_free char *target = NULL;
+                if (ll > 0) {
+                        link[ll] = '\0';
+                        target = cb_path_join("/etc", link);
+                        if (target != NULL && cb_path_is_under(target, "/var/run"))
+                                memmove(target, target + 4, strlen(target + 4) + 1); /* /var/run -> /run */
+                }
+                if (target != NULL && cb_path_is_under(target, "/run") && strcmp(target, "/run") != 0) {
+                        *strrchr(target, '/') = '\0';
+                        r = target[0] != '\0' ? mkdir_p(target, 0755, err) : 0;
+                        target[strlen(target)] = '/';
+                        if (r < 0 || (r = write_file(target, extras->resolv_conf, err)) < 0)
+                                goto out;
+                } else if (mount("/run/claudebox-resolv.conf", "/etc/resolv.conf", NULL, MS_BIND, NULL) < 0) {
                         r = cb_error_set(err, errno, "bind /etc/resolv.conf");
                         goto out;
                 }

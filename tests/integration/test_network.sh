@@ -110,6 +110,17 @@ if [ "$(id -u)" = 0 ]; then
                 --no-limits --seccomp unconfined --network isolated -- ./cb-net resolve example.test" \
                 "$CLAUDEBOX" 2>&1)
         assert_eq "$out" "$NET_INET" "isolated: DNS is forwarded to the host's resolver"
+        # A root whose /etc/resolv.conf is a symlink into /run (systemd-resolved): the sandbox still gets
+        # ours. A copy of /etc on a tmpfs, in a private mount namespace, plays that root.
+        mkdir -p "$CB_WORK/etc"
+        out=$(unshare -m sh -c "mount -t tmpfs tmpfs '$CB_WORK/etc' && cp -a /etc/. '$CB_WORK/etc/' &&
+                rm -f '$CB_WORK/etc/resolv.conf' &&
+                ln -s ../run/systemd/resolve/stub-resolv.conf '$CB_WORK/etc/resolv.conf' &&
+                mount --bind '$CB_WORK/etc' /etc && exec \"\$0\" run --no-limits --seccomp unconfined \
+                --network isolated -- cat /etc/resolv.conf" "$CLAUDEBOX" 2>&1)
+        # (The resolver, the sandbox's gateway, differs per run.)
+        assert_match "$out" "^nameserver [0-9]+\.[0-9]+\.[0-9]+\.[0-9]+" \
+                "isolated: /etc/resolv.conf as a symlink into /run gets our resolver too"
 else
         # Rootless, pasta or slirp4netns forward DNS to the host's real resolver: not contacted in tests.
         ok "isolated: DNS query not sent rootless (it would reach the host's real resolver)"
