@@ -109,7 +109,8 @@ wait_for_route(struct cb_net *net, pid_t child, struct cb_error **err)
                 int st;
                 if (waitpid(net->helper_pid, &st, WNOHANG) == net->helper_pid) {
                         net->helper_pid = -1;
-                        return cb_error_set(err, ECHILD, "%s exited (status %d) before the network was up",
+                        return cb_error_set(err, ECHILD, "%s exited (status %d) before the network was up (--verbose shows its "
+                                            "output)",
                                             net->helper, WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st));
                 }
                 if (elapsed_ms(&start) > READY_TIMEOUT_MS)
@@ -156,12 +157,15 @@ cb_net_rootless_attach(struct cb_net *net, pid_t child, struct cb_error **err)
                 if (cb_net_helper_init(launcher, ready_w >= 0 ? 4 : 3) < 0)
                         _exit(127);
                 wait_for_uid_map(child);
-                /* A quiet helper: stdin from /dev/null; its errors still reach the user's stderr. */
-                int devnull = open("/dev/null", O_RDONLY);
+                /* A quiet helper: its chatter (syslog fallbacks, races with a sandbox that failed to start)
+                 * would land in the user's terminal; with --verbose its stderr is kept for diagnosis. */
+                int devnull = open("/dev/null", O_RDWR);
                 if (devnull >= 0) {
                         dup2(devnull, 0);
                         dup2(devnull, 1);
-                        if (devnull > 3)
+                        if (net->verbosity <= 0)
+                                dup2(devnull, 2);
+                        if (devnull > 4)
                                 close(devnull);
                 }
                 if (net->backend == CB_NET_BACKEND_PASTA) {

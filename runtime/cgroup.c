@@ -83,18 +83,26 @@ dir_close(struct cb_cg_dir *d)
         d->procs_fd = d->dfd = -1;
 }
 
+static int rmdir_tree(const char *path, int depth);
+
 int
 cb_cg_create(const char *path, struct cb_cg_dir *d, struct cb_error **err)
 {
-        /* The reaper of a concurrent run may remove the directory between our mkdir and our flock (it
-         * looks unused for that instant); we notice because the directory is dead, and make it again. */
-        for (int attempt = 0; attempt < 5; attempt++) {
-                if (mkdir(path, 0755) < 0)
-                        return errno == EEXIST ? cb_error_set(err, EEXIST,
-                                                              "cgroup %s already exists: a sandbox of that "
-                                                              "name is running (choose another --name)",
-                                                              path)
-                                               : cb_error_set(err, errno, "create cgroup %s", path);
+        /* The sandbox's name is reserved by its state directory (state.c), so no live sandbox owns a
+         * cgroup of that name: one that exists is a leftover (we remove it), or a concurrent run's reaper
+         * is removing it right now, or grabbed our fresh directory for the instant it looked unused (we
+         * wait a moment and make it again). Bounded: 200 tries, 1 ms apart. */
+        for (int attempt = 0; attempt < 200; attempt++) {
+                if (attempt > 0)
+                        usleep(1000);
+                if (mkdir(path, 0755) < 0) {
+                        if (errno != EEXIST)
+                                return cb_error_set(err, errno, "create cgroup %s", path);
+                        cleanup_close int old = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+                        if (old >= 0 && flock(old, LOCK_EX | LOCK_NB) == 0)
+                                (void)rmdir_tree(path, 0); /* a leftover of a dead sandbox of this name */
+                        continue;
+                }
                 cleanup_close int dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
                 if (dfd < 0) {
                         if (errno == ENOENT)
@@ -122,7 +130,8 @@ cb_cg_create(const char *path, struct cb_cg_dir *d, struct cb_error **err)
                 d->dfd = TAKE_FD(dfd);
                 return 0;
         }
-        return cb_error_set(err, EAGAIN, "create cgroup %s (removed concurrently)", path);
+        return cb_error_set(err, EBUSY,
+                            "cgroup %s exists and stays locked by another process (choose another --name)", path);
 }
 
 /* Depth first: a sandbox may have made sub-cgroups of its own (delegated v2). */

@@ -149,12 +149,15 @@ cb_launch(const struct cb_config *cfg, struct cb_state *state, int *exit_code, s
         int exec_errno = 0, status = -1, init_status = 0;
         bool child_reaped = false, failed = false;
         char exec_what[sizeof(((struct cb_msg *)0)->text)] = "";
+        /* A host-side failure may only be the echo of the child's (pasta cannot attach to the namespace of a
+         * child that already failed to mount): the child's own report, if any, wins below. */
+        struct cb_error *host_err = NULL;
 
-        if ((r = cb_net_attach(net, child, err)) < 0) {
+        if ((r = cb_net_attach(net, child, &host_err)) < 0) {
                 kill(child, SIGKILL);
                 failed = true;
         } else if ((r = cb_msg_send(ctl, CB_MSG_GO, 0, 0, NULL, -1)) < 0 && r != -EPIPE) {
-                cb_error_set(err, -r, "start the sandbox");
+                cb_error_set(&host_err, -r, "start the sandbox");
                 kill(child, SIGKILL);
                 failed = true;
         }
@@ -245,14 +248,20 @@ cb_launch(const struct cb_config *cfg, struct cb_state *state, int *exit_code, s
         }
         sigprocmask(SIG_SETMASK, &oldmask, NULL);
 
-        if (failed)
-                return r;
         if (child_err != NULL) {
+                cb_error_free(host_err);
                 if (err != NULL && *err == NULL)
                         *err = child_err;
                 else
                         cb_error_free(child_err);
                 return -EIO;
+        }
+        if (failed) {
+                if (err != NULL && *err == NULL)
+                        *err = host_err;
+                else
+                        cb_error_free(host_err);
+                return r;
         }
         if (exec_errno != 0) {
                 *exit_code = exec_errno == ENOENT ? 127 : 126;

@@ -178,10 +178,6 @@ cb_sandbox_child(const struct cb_sandbox_ctx *ctx)
         struct cb_error *e = NULL;
         int ctl = ctx->ctl;
 
-        /* If the launcher is SIGKILLed, so are we (and with PID 1, the whole sandbox). The race with a
-         * launcher that died before this line is closed by init watching the control socket. */
-        if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
-                fail(ctl, NULL, 125);
         /* Own process group: a Ctrl-C on the user's terminal reaches the launcher only, which forwards it
          * once (not twice). */
         (void)setsid();
@@ -197,6 +193,11 @@ cb_sandbox_child(const struct cb_sandbox_ctx *ctx)
                 cb_error_set(&e, errno, "user namespace: switch to the mapped ids");
                 fail(ctl, e, 125);
         }
+        /* If the launcher is SIGKILLed, so are we (and with PID 1, the whole sandbox). Set after the switch
+         * of ids, which may clear it; the race with a launcher that died before this line is closed by init
+         * watching the control socket. */
+        if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+                fail(ctl, NULL, 125);
         if (ctx->unshare_cgroupns) {
                 if (cb_cgroup_child_join(ctx->cgroup, &e) < 0)
                         fail(ctl, e, 125);

@@ -27,6 +27,11 @@ for var in $(env | sed -n 's/^\([A-Z0-9_]*\)=.*/\1/p'); do
 done
 chmod -R a+rX "$work/bin"
 
+# How this machine reaches package registries (a CA bundle, a proxy): the test user needs it too.
+netenv=()
+for var in NODE_EXTRA_CA_CERTS SSL_CERT_FILE SSL_CERT_DIR http_proxy https_proxy HTTP_PROXY HTTPS_PROXY no_proxy NO_PROXY; do
+        [ -n "${!var-}" ] && netenv+=("$var=${!var}")
+done
 export CB_WORK="$work" CB_MODE="$mode" HOME="$work/home"
 
 # Optional per-test fixture (tests/integration/test_X.fixture up|down WORKDIR): run as root before the test
@@ -65,7 +70,7 @@ rootless)
         chown "$test_user:" "$work"
         setpriv --reuid "$test_user" --regid "$test_user" --clear-groups --reset-env \
                 env HOME="$work/home" CB_WORK="$work" CB_MODE="$mode" PATH="/usr/local/bin:/usr/bin:/bin" \
-                TERM="${TERM:-dumb}" "${pass[@]}" bash "$script"
+                TERM="${TERM:-dumb}" "${pass[@]}" "${netenv[@]}" bash "$script"
         exit $?
         ;;
 *)

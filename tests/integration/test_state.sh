@@ -41,12 +41,13 @@ ok "the next run reaps the state a SIGKILLed launcher left"
 
 # Many sandboxes of one project at once: default names never collide.
 pids=()
-for _ in $(seq 24); do
-        cb -- true &
+for i in $(seq 24); do
+        cb -- true 2>"$CB_WORK/concurrent.$i.err" &
         pids+=($!)
 done
 failures=0
 for p in "${pids[@]}"; do wait "$p" || failures=$((failures + 1)); done
+[ "$failures" = 0 ] || cat "$CB_WORK"/concurrent.*.err >&2
 assert_eq "$failures" 0 "24 concurrent sandboxes of one project all succeed"
 left=$(ls "$base" 2>/dev/null | grep -c "^claudebox-proj")
 assert_eq "$left" 0 "no state directory is left after they exit"
