@@ -2,8 +2,9 @@
 # State: one directory per running sandbox (inspect-shaped state.json), unique names under concurrency,
 # removed at exit, and reaped by the next run after a SIGKILLed launcher.
 . "$(dirname "$0")/lib.sh"
-proj=$(new_project)
-cd "$proj" || fail "cd"
+# A project name of our own: other tests' sandboxes (claudebox-proj-*) may run at the same time.
+proj="$CB_WORK/statetest$$"
+mkdir "$proj" && cd "$proj" || fail "cd"
 if [ "$(id -u)" = 0 ]; then base=/run/claudebox; else base=${XDG_RUNTIME_DIR:+$XDG_RUNTIME_DIR/claudebox}; base=${base:-/tmp/claudebox-$(id -u)}; fi
 name="cbstate-$$-$RANDOM"
 
@@ -49,5 +50,5 @@ failures=0
 for p in "${pids[@]}"; do wait "$p" || failures=$((failures + 1)); done
 [ "$failures" = 0 ] || cat "$CB_WORK"/concurrent.*.err >&2
 assert_eq "$failures" 0 "24 concurrent sandboxes of one project all succeed"
-left=$(ls "$base" 2>/dev/null | grep -c "^claudebox-proj")
+left=$(ls "$base" 2>/dev/null | grep -c "^claudebox-statetest$$-")
 assert_eq "$left" 0 "no state directory is left after they exit"
