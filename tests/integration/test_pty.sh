@@ -68,7 +68,7 @@ type_line 'echo "RC=$?"'
 wait_screen 'RC=5' || fail "the sandboxed shell's exit status did not come back"
 ok "the exit status comes back through the pty"
 type_line 'stty -a | grep -oE "(^| )-?icanon( |$)" | tr -d " " | sed "s/^/MODE=/"; stty -a | grep -oE "(^| )-?echo( |$)" | tr -d " " | sed "s/^/ECHO=/"'
-wait_screen 'MODE=-?icanon' || fail "cannot read the terminal mode"
+wait_screen 'ECHO=-?echo' || fail "cannot read the terminal mode"
 screen | grep -q 'MODE=icanon' || fail "the host terminal was left in raw mode"
 screen | grep -q 'ECHO=echo' || fail "the host terminal was left without echo"
 ok "the host terminal is restored (canonical mode, echo) after the sandbox exits"
