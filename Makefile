@@ -4,7 +4,7 @@ ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc)
 
 # Debian packages: build, test (root/rootless integration, network, VM), in that order.
-BUILD_DEPS := cmake make gcc pkg-config libc6-dev libseccomp-dev libcap-ng-dev libmount-dev libnl-3-dev \
+BUILD_DEPS := cmake make gcc pkg-config libc6-dev libseccomp-dev libcap-ng-dev libnl-3-dev \
               libnl-route-3-dev libnftables-dev libjson-c-dev libsystemd-dev
 TEST_DEPS  := libcmocka-dev util-linux passwd iproute2 nftables passt slirp4netns tmux python3 \
               qemu-system-x86 linux-image-amd64 busybox-static cpio kmod xz-utils

@@ -55,7 +55,6 @@ cb_strv_freep(char ***p)
 
 /* Library handles get the same treatment, all here in one place. */
 #include <json-c/json.h>
-#include <libmount/libmount.h>
 #include <netlink/socket.h>
 #include <seccomp.h>
 
@@ -64,16 +63,6 @@ cb_seccomp_releasep(scmp_filter_ctx *c)
 {
         if (*c != NULL)
                 seccomp_release(*c);
-}
-static inline void
-cb_mnt_contextp(struct libmnt_context **c)
-{
-        mnt_free_context(*c);
-}
-static inline void
-cb_mnt_tablep(struct libmnt_table **t)
-{
-        mnt_unref_table(*t);
 }
 static inline void
 cb_nl_sockp(struct nl_sock **s)
@@ -94,8 +83,6 @@ cb_fclosep(FILE **f)
 }
 
 #define cleanup_seccomp __attribute__((cleanup(cb_seccomp_releasep)))
-#define cleanup_mnt_context __attribute__((cleanup(cb_mnt_contextp)))
-#define cleanup_mnt_table __attribute__((cleanup(cb_mnt_tablep)))
 #define cleanup_nl_sock __attribute__((cleanup(cb_nl_sockp)))
 #define cleanup_json __attribute__((cleanup(cb_json_putp)))
 #define cleanup_fclose __attribute__((cleanup(cb_fclosep)))

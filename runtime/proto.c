@@ -50,11 +50,15 @@ cb_msg_recv(int sock, struct cb_msg *msg, int *fd)
         if (fd != NULL)
                 *fd = -1;
         ssize_t n;
+        int resets = 0;
+        /* A peer that exits with our message unread (a child that failed before reading GO) leaves
+         * ECONNRESET pending on this socket, and recvmsg reports it *before* the messages still queued
+         * here — the child's own error report among them. The error is consumed by that call: read on. */
         do
                 n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
-        while (n < 0 && errno == EINTR);
+        while (n < 0 && (errno == EINTR || (errno == ECONNRESET && resets++ == 0)));
         if (n < 0)
-                return -errno;
+                return errno == ECONNRESET ? 0 : -errno;
         if (n == 0)
                 return 0;
         for (struct cmsghdr *c = CMSG_FIRSTHDR(&mh); c != NULL; c = CMSG_NXTHDR(&mh, c))

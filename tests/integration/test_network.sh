@@ -45,7 +45,14 @@ assert_eq "$("$CB_NET" get 127.0.0.1 "$port")" "host loopback" "the host reaches
 
 # What a run may leave behind: its link and nft table, a netns, processes (our copy of the binary, pasta,
 # slirp4netns). Other users of this machine may run sandboxes meanwhile: only our launchers' names count.
-helpers() { ps -u "$(id -u)" -o stat=,comm= | awk '$1 !~ /^Z/ && $2 ~ /^(pasta|passt|slirp4netns)/' | wc -l; }
+# Helpers left behind are orphans: their launcher is gone. (Other tests' sandboxes run pasta too, under the
+# same user, at the same time: those still have a live claudebox as their parent.)
+helpers() {
+        ps -u "$(id -u)" -o stat=,ppid=,comm= | awk '$1 !~ /^Z/ && $3 ~ /^(pasta|passt|slirp4netns)/ {print $2}' |
+                while read -r ppid; do
+                        [ "$(cat /proc/"$ppid"/comm 2>/dev/null)" = claudebox ] || echo orphan
+                done | wc -l
+}
 netns_now() { ip netns list | grep -v '^cbt-' | sort; }
 helpers_before=$(helpers)
 netns_before=$(netns_now)
