@@ -2,8 +2,9 @@
 #define _GNU_SOURCE
 #include "policy.h"
 
+#include "../runtime/parse.h"
+
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -34,32 +35,20 @@ cb_net4_overlap(struct cb_net4 a, struct cb_net4 b)
         return (a.addr & m) == (b.addr & m);
 }
 
+/* An IPv4 range, through the one CIDR parser (runtime/parse.c). */
 int
 cb_net4_parse(const char *s, struct cb_net4 *ret, struct cb_error **err)
 {
-        char buf[INET_ADDRSTRLEN + 4];
-        if (strlen(s) >= sizeof(buf))
-                goto bad;
-        strcpy(buf, s);
-        char *slash = strchr(buf, '/');
-        long prefix = 32;
-        if (slash != NULL) {
-                *slash++ = '\0';
-                char *end;
-                if (!isdigit((unsigned char)*slash))
-                        goto bad;
-                prefix = strtol(slash, &end, 10);
-                if (*end != '\0' || prefix < 0 || prefix > 32)
-                        goto bad;
-        }
-        struct in_addr a;
-        if (inet_pton(AF_INET, buf, &a) != 1)
-                goto bad;
-        ret->prefix = (uint8_t)prefix;
-        ret->addr = ntohl(a.s_addr) & cb_net4_mask(ret->prefix);
+        struct cb_cidr c = {0};
+        bool ok = cb_parse_cidr(s, &c, NULL) == 0; /* allocates c.text only on success */
+        free(c.text);
+        if (!ok || c.family != AF_INET)
+                return cb_error_set(err, EINVAL, "invalid IPv4 range '%s' (expected e.g. 10.213.0.0/16)", s);
+        uint32_t be;
+        memcpy(&be, c.addr, sizeof(be));
+        ret->prefix = c.prefix;
+        ret->addr = ntohl(be) & cb_net4_mask(ret->prefix);
         return 0;
-bad:
-        return cb_error_set(err, EINVAL, "invalid IPv4 range '%s' (expected e.g. 10.213.0.0/16)", s);
 }
 
 int
