@@ -579,15 +579,27 @@ build(struct cb_config *cfg, const struct cb_options *opts, const struct cb_host
                         slash[1] = '\0';
                 else
                         *slash = '\0';
-                if (strcmp(parent, "/") == 0 || strcmp(parent, cfg->home) == 0)
+                bool unsafe = strcmp(parent, "/") == 0 || strcmp(parent, cfg->home) == 0;
+                const char *what = strcmp(parent, "/") == 0 ? "the whole host" : "your whole home";
+                if (unsafe && opts->mount_parent == CB_YES)
                         return cb_error_input(err,
                                             "refusing --mount-parent: the parent of %s is %s, which would expose "
                                             "%s; use --no-mount-parent or move the project one level down",
-                                            cfg->workdir, parent,
-                                            strcmp(parent, "/") == 0 ? "the whole host" : "your whole home");
-                if ((r = add_bind(cfg, parent, NULL, false, false, "parent", err)) < 0)
-                        return r;
-                rw_root = parent;
+                                            cfg->workdir, parent, what);
+                if (unsafe) {
+                        /* From the profile: skip this one bind (stricter, never weaker) and say so. */
+                        cfg->mount_parent = false;
+                        cleanup_free char *w = NULL;
+                        if (asprintf(&w, "the %s profile's parent directory bind is skipped: the parent of %s is "
+                                         "%s (it would expose %s)",
+                                     cb_profile_name(cfg->profile), cfg->workdir, parent, what) < 0 ||
+                            cb_strv_push(&cfg->warnings, w) < 0)
+                                return cb_error_set(err, ENOMEM, "build config");
+                } else {
+                        if ((r = add_bind(cfg, parent, NULL, false, false, "parent", err)) < 0)
+                                return r;
+                        rw_root = parent;
+                }
         }
         if ((r = add_bind(cfg, cfg->workdir, NULL, false, false, "project", err)) < 0 ||
             (r = protect_git(cfg, rw_root, err)) < 0)
@@ -792,6 +804,7 @@ cb_config_free(struct cb_config *cfg)
         free(cfg->seccomp_file);
         free(cfg->docker_host_env);
         free(cfg->xdg_runtime_dir);
+        cb_strv_free(cfg->warnings);
         free(cfg);
 }
 

@@ -101,6 +101,10 @@ struct cb_config {
         char *docker_host_env;   /* $DOCKER_HOST */
         char *xdg_runtime_dir;   /* $XDG_RUNTIME_DIR */
         bool stdin_is_tty;
+
+        /* Things the user should know about this configuration (a profile default that was skipped as
+         * unsafe here, ...): printed by main unless --quiet. NULL-terminated. */
+        char **warnings;
 };
 
 /* What the command line asked for, before the profile is applied: built by cli.c, pure data. */

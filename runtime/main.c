@@ -75,6 +75,8 @@ cmd_run(int argc, char **argv)
                 cb_config_free(cfg);
                 return report(err);
         }
+        for (char **w = cfg->warnings; w != NULL && *w != NULL && cfg->verbosity >= 0; w++)
+                fprintf(stderr, "claudebox: warning: %s\n", *w);
         int code = EXIT_CLAUDEBOX;
         r = cb_launch(cfg, state, &code, &err);
         cb_state_remove(state);

@@ -294,6 +294,28 @@ write_file(const char *path, const char *text, struct cb_error **err)
         return 0;
 }
 
+/* The kernel lets a user namespace mount a fresh proc or sysfs only where an instance is already fully
+ * visible in its mount namespace. A root that is not a clone of the host's (--writable-root, --rootfs)
+ * has none, so the host's, read-only, are put underneath the fresh ones we mount after pivot_root. */
+static int
+kernel_fs_underlay(const char *target, struct cb_error **err)
+{
+        static const char *const fs[] = {"proc", "sys", NULL};
+        for (size_t i = 0; fs[i] != NULL; i++) {
+                char src[16], dst[PATH_MAX];
+                snprintf(src, sizeof(src), "/%s", fs[i]);
+                snprintf(dst, sizeof(dst), "%s/%s", target, fs[i]);
+                cleanup_close int fd = -1;
+                int r = clone_tree(src, true, &fd, err);
+                if (r < 0)
+                        return r;
+                if (move_mount(fd, "", AT_FDCWD, dst, MOVE_MOUNT_F_EMPTY_PATH) < 0)
+                        return cb_error_set(err, errno, "put the host's /%s under %s (the root needs a /%s directory)",
+                                            fs[i], dst, fs[i]);
+        }
+        return 0;
+}
+
 /* Directories of the root that the sandbox replaces with its own mounts. */
 static bool
 replaced_dir(const char *name)
@@ -351,17 +373,8 @@ writable_root(const char *rootfs, const char *target, const char *rw, struct cb_
                         r = cb_error_set(err, errno, "--writable-root: mkdir %s", dst);
                         break;
                 }
-                if (replaced_dir(e->d_name)) {
-                        /* The kernel lets a user namespace mount a fresh proc or sysfs only where an
-                         * instance is already fully visible: keep the host's, read-only, underneath. */
-                        if (strcmp(e->d_name, "proc") == 0 || strcmp(e->d_name, "sys") == 0) {
-                                cleanup_close int fd = -1;
-                                if ((r = clone_tree(src, true, &fd, err)) < 0 ||
-                                    move_mount(fd, "", AT_FDCWD, dst, MOVE_MOUNT_F_EMPTY_PATH) < 0)
-                                        r = r < 0 ? r : cb_error_set(err, errno, "--writable-root: %s", src);
-                        }
-                        continue;
-                }
+                if (replaced_dir(e->d_name))
+                        continue; /* proc and sys: see kernel_fs_underlay() */
                 snprintf(upper, sizeof(upper), "%s/u-%s", rw, e->d_name);
                 snprintf(work, sizeof(work), "%s/w-%s", rw, e->d_name);
                 char opts[3 * PATH_MAX + 64];
@@ -447,6 +460,8 @@ cb_mounts_setup(const struct cb_config *cfg, const struct cb_mount_extras *extra
                 r = cb_error_set(err, errno, "attach the root");
                 goto out;
         }
+        if ((cfg->writable_root || strcmp(cfg->rootfs, "/") != 0) && (r = kernel_fs_underlay("/tmp/root", err)) < 0)
+                goto out;
         /* pivot_root(".", ".") stacks the old root on the new one; detaching it leaves the host's tree
          * unreachable from this namespace (no chroot-style escape through a leftover mount). */
         if (chdir("/tmp/root") < 0 || syscall(SYS_pivot_root, ".", ".") < 0) {
@@ -512,9 +527,18 @@ cb_mounts_setup(const struct cb_config *cfg, const struct cb_mount_extras *extra
                         target[strlen(target)] = '/';
                         if (r < 0 || (r = write_file(target, extras->resolv_conf, err)) < 0)
                                 goto out;
-                } else if (mount("/run/claudebox-resolv.conf", "/etc/resolv.conf", NULL, MS_BIND, NULL) < 0) {
-                        r = cb_error_set(err, errno, "bind /etc/resolv.conf");
-                        goto out;
+                } else {
+                        /* A --rootfs may lack the file: create it where the root is writable, else say so. */
+                        cleanup_close int t = -1;
+                        if ((r = open_target("/etc/resolv.conf", false, &t, err)) < 0) {
+                                cb_error_wrap(err, "the sandbox's DNS settings need an /etc/resolv.conf in the root "
+                                                   "(or use --network none)");
+                                goto out;
+                        }
+                        if (mount("/run/claudebox-resolv.conf", "/etc/resolv.conf", NULL, MS_BIND, NULL) < 0) {
+                                r = cb_error_set(err, errno, "bind /etc/resolv.conf");
+                                goto out;
+                        }
                 }
         }
         r = 0;

@@ -24,7 +24,8 @@ int
 cb_state_base(uid_t uid, const char *xdg, char **ret, struct cb_error **err)
 {
         int r;
-        if (uid == 0)
+        /* uid 0 inside someone else's user namespace cannot write /run: fall through to the others. */
+        if (uid == 0 && access("/run", W_OK) == 0)
                 r = asprintf(ret, "/run/claudebox");
         else if (xdg != NULL && xdg[0] == '/')
                 r = asprintf(ret, "%s/claudebox", xdg);

@@ -58,3 +58,10 @@ for n in ipc uts mnt pid; do
 done
 assert_match "$out" "secret absent" "a host SECRET_TOKEN is absent" # set by the environment below
 assert_match "$out" "foo bar" "-e FOO=bar is present"
+
+# Not a tty: stdio passes straight through, both ways.
+printf 'a\nb\nc\n' >"$proj/three-lines"
+assert_eq "$(cb -- cat three-lines | wc -l)" "3" "claudebox run -- cat file | wc -l works"
+assert_eq "$(echo piped-in | cb -- cat)" "piped-in" "stdin from a pipe reaches the command"
+assert_eq "$(cb -- sh -c 'echo to-stderr >&2' 2>&1 >/dev/null)" "to-stderr" "stderr passes through"
+assert_eq "$(cb --hostname box-name -- hostname)" "box-name" "--hostname sets the hostname"

@@ -28,3 +28,13 @@ for bad in "--memory 12x" "--cpus abc" "--pids-limit 0" "--network wifi" "--prof
         assert_eq "$?" 125 "bad input '$bad' gives 125"
         [ -n "$err" ] || fail "bad input '$bad' printed no message"
 done
+
+# Fail closed when user namespaces are unavailable: in a user namespace whose limit is 0, claudebox must
+# refuse (125) and say how to enable them, never run unsandboxed.
+if unshare -Ur true 2>/dev/null; then
+        out=$(unshare -Ur sh -c 'echo 0 >/proc/sys/user/max_user_namespaces && exec "$0" run --network none --no-limits -- true' "$CLAUDEBOX" 2>&1)
+        assert_eq "$?" 125 "with user namespaces disabled, claudebox refuses to start"
+        assert_match "$out" "max_user_namespaces" "and names the setting that enables them"
+else
+        echo "note: unshare -Ur is not possible here, the user-namespace refusal is not checked" >&2
+fi
