@@ -138,7 +138,7 @@ cb_cli_parse_run(int argc, char *const *argv, struct cb_options *o, struct cb_er
         /* '+': stop at the first non-option, so `claudebox run ls -l` passes -l to ls. */
         optind = 1;
         opterr = 0;
-        while ((c = getopt_long(argc, argv, "+w:v:e:qh", long_options, NULL)) != -1) {
+        while ((c = getopt_long(argc, argv, "+:w:v:e:qh", long_options, NULL)) != -1) {
                 switch (c) {
                 case OPT_PROFILE:
                         if (strcmp(optarg, "secure") == 0)

@@ -4,7 +4,9 @@
 #define _GNU_SOURCE
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <linux/capability.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <pwd.h>
@@ -251,31 +253,65 @@ exists(const char *path)
         return stat(path, &st) == 0;
 }
 
+/* Read-only binds of one git dir's hooks and config (a missing hooks dir is made first, as git init does,
+ * so the sandbox cannot create one), and the paths git would honour if they appeared (commondir,
+ * config.worktree): those cannot be pre-empted without breaking git, so they are watched instead. */
+static int
+protect_gitdir(struct cb_config *cfg, const char *gitdir, struct cb_error **err)
+{
+        cleanup_free char *hooks = cb_path_join(gitdir, "hooks");
+        cleanup_free char *config = cb_path_join(gitdir, "config");
+        if (hooks == NULL || config == NULL)
+                return cb_error_set(err, ENOMEM, "protect .git");
+        if (!exists(hooks) && mkdir(hooks, 0755) < 0 && errno != EEXIST)
+                return cb_error_set(err, errno, "create %s (to bind it read-only)", hooks);
+        int r = add_bind(cfg, hooks, NULL, true, false, "git-protect", err);
+        if (r == 0 && exists(config))
+                r = add_bind(cfg, config, NULL, true, false, "git-protect", err);
+        static const char *const watched[] = {"commondir", "config.worktree", NULL};
+        for (size_t i = 0; r == 0 && watched[i] != NULL; i++) {
+                cleanup_free char *w = cb_path_join(gitdir, watched[i]);
+                if (w == NULL)
+                        return cb_error_set(err, ENOMEM, "protect .git");
+                if (!exists(w) && cb_strv_push(&cfg->git_watch, w) < 0)
+                        return cb_error_set(err, ENOMEM, "protect .git");
+        }
+        return r;
+}
+
 /* The host runs .git/hooks and reads .git/config (core.fsmonitor, core.sshCommand, aliases) without
  * asking; a sandboxed agent that could write them would execute code on the host the next time the user
- * runs git. So those of the project's git dir (and of the dir a .git file points to) are bound
- * read-only over the read-write project. */
+ * runs git. So:
+ *  - .git itself is pinned (bound onto itself): a mount point cannot be renamed or removed, so the agent
+ *    cannot move it aside and build a new one with its own config;
+ *  - a .git *file* (worktree, submodule) is bound read-only, so its gitdir: line cannot be redirected;
+ *  - hooks and config of the git dir, of the dir a .git file points to, of its common dir, and of its
+ *    submodules (modules/<name>) are bound read-only. */
 static int
 protect_git(struct cb_config *cfg, const char *visible_rw, struct cb_error **err)
 {
         cleanup_free char *dotgit = cb_path_join(cfg->workdir, ".git");
         if (dotgit == NULL)
                 return cb_error_set(err, ENOMEM, "protect .git");
-        struct stat st;
-        if (lstat(dotgit, &st) < 0)
+        struct stat lst, st;
+        if (lstat(dotgit, &lst) < 0 || stat(dotgit, &st) < 0)
                 return 0; /* not a git work tree */
         char *gitdirs[3] = {0};
         size_t n = 0;
+        int r = 0;
         if (S_ISDIR(st.st_mode)) {
-                gitdirs[n++] = strdup(dotgit);
+                gitdirs[n++] = realpath(dotgit, NULL); /* a symlinked .git: protect what it points to */
         } else if (S_ISREG(st.st_mode)) {
+                cleanup_free char *real = realpath(dotgit, NULL);
+                if (real != NULL && cb_path_is_under(real, visible_rw))
+                        r = add_bind(cfg, real, NULL, true, false, "git-protect", err);
                 cleanup_fclose FILE *f = fopen(dotgit, "re");
                 char line[PATH_MAX + 16];
-                if (f != NULL && fgets(line, sizeof(line), f) != NULL && strncmp(line, "gitdir: ", 8) == 0) {
+                if (r == 0 && f != NULL && fgets(line, sizeof(line), f) != NULL && strncmp(line, "gitdir: ", 8) == 0) {
                         line[strcspn(line, "\n")] = '\0';
                         gitdirs[n++] = cb_path_join(cfg->workdir, line + 8);
                         /* A linked worktree keeps hooks and config in the common dir. */
-                        cleanup_free char *common = cb_path_join(gitdirs[0], "commondir");
+                        cleanup_free char *common = gitdirs[0] ? cb_path_join(gitdirs[0], "commondir") : NULL;
                         cleanup_fclose FILE *c = common ? fopen(common, "re") : NULL;
                         if (c != NULL && fgets(line, sizeof(line), c) != NULL) {
                                 line[strcspn(line, "\n")] = '\0';
@@ -283,31 +319,28 @@ protect_git(struct cb_config *cfg, const char *visible_rw, struct cb_error **err
                         }
                 }
         }
-        int r = 0;
         for (size_t i = 0; i < n && r == 0; i++) {
-                if (gitdirs[i] == NULL) {
-                        r = cb_error_set(err, ENOMEM, "protect .git");
-                        break;
-                }
+                if (gitdirs[i] == NULL)
+                        continue;
                 cleanup_free char *real = realpath(gitdirs[i], NULL);
                 /* Only a git dir the sandbox can write needs the protection; one outside every
                  * read-write bind is not visible at all. */
                 if (real == NULL || !cb_path_is_under(real, visible_rw))
                         continue;
-                cleanup_free char *hooks = cb_path_join(real, "hooks");
-                cleanup_free char *config = cb_path_join(real, "config");
-                if (hooks == NULL || config == NULL) {
-                        r = cb_error_set(err, ENOMEM, "protect .git");
-                        break;
+                if (i == 0 && S_ISDIR(st.st_mode))
+                        r = add_bind(cfg, real, NULL, false, false, "git-pin", err);
+                if (r == 0)
+                        r = protect_gitdir(cfg, real, err);
+                cleanup_free char *modules = cb_path_join(real, "modules");
+                DIR *d = modules ? opendir(modules) : NULL;
+                for (struct dirent *e; r == 0 && d != NULL && (e = readdir(d)) != NULL;) {
+                        if (e->d_name[0] == '.' || e->d_type != DT_DIR)
+                                continue;
+                        cleanup_free char *sub = cb_path_join(modules, e->d_name);
+                        r = sub ? protect_gitdir(cfg, sub, err) : cb_error_set(err, ENOMEM, "protect .git");
                 }
-                /* A missing hooks dir would let the sandbox create one: make it first, as git init does. */
-                if (!exists(hooks) && mkdir(hooks, 0755) < 0 && errno != EEXIST) {
-                        r = cb_error_set(err, errno, "create %s (to bind it read-only)", hooks);
-                        break;
-                }
-                r = add_bind(cfg, hooks, NULL, true, false, "git-protect", err);
-                if (r == 0 && exists(config))
-                        r = add_bind(cfg, config, NULL, true, false, "git-protect", err);
+                if (d != NULL)
+                        closedir(d);
         }
         for (size_t i = 0; i < n; i++)
                 free(gitdirs[i]);
@@ -362,27 +395,43 @@ resolve_command(struct cb_config *cfg, const struct cb_host *host, struct cb_err
         if (found == NULL)
                 return 0; /* not on the host: the sandbox's own lookup reports 127 */
         cleanup_free char *real = realpath(found, NULL);
-        if (real == NULL || !hidden_path(cfg, real))
+        struct stat st;
+        /* Only a regular file is run by path; anything else is left to the sandbox's own lookup (126/127). */
+        if (real == NULL || stat(real, &st) < 0 || !S_ISREG(st.st_mode) || !hidden_path(cfg, real))
                 return 0;
+        /* Bind as little as possible: the npm package the file belongs to (a directory directly in a
+         * node_modules, or in its @scope), else the file alone — never its directory, which could be all of
+         * /tmp or /run/user/<uid> (sockets of X11, ssh-agent, D-Bus) or a whole ~/bin. */
         cleanup_free char *tree = strdup(real);
         if (tree == NULL)
                 return cb_error_set(err, ENOMEM, "resolve command");
-        *strrchr(tree, '/') = '\0';
-        for (cleanup_free char *dir = strdup(tree); dir != NULL && cb_path_is_under(dir, cfg->home) &&
-                                                   strcmp(dir, cfg->home) != 0;) {
-                cleanup_free char *pkg = cb_path_join(dir, "package.json");
-                if (pkg != NULL && exists(pkg)) {
-                        free(tree);
-                        tree = strdup(dir);
-                        break;
-                }
+        for (cleanup_free char *dir = strdup(real); dir != NULL;) {
                 char *slash = strrchr(dir, '/');
                 if (slash == NULL || slash == dir)
                         break;
                 *slash = '\0';
+                cleanup_free char *pkg = cb_path_join(dir, "package.json");
+                const char *parent_end = strrchr(dir, '/');
+                if (pkg == NULL || parent_end == NULL || !exists(pkg))
+                        continue;
+                /* dir is .../node_modules/NAME or .../node_modules/@scope/NAME */
+                size_t plen = (size_t)(parent_end - dir);
+                cleanup_free char *parent = strndup(dir, plen);
+                const char *pbase = parent ? strrchr(parent, '/') : NULL;
+                bool in_modules = pbase != NULL && strcmp(pbase, "/node_modules") == 0;
+                if (!in_modules && pbase != NULL && pbase[1] == '@') {
+                        cleanup_free char *gp = strndup(parent, (size_t)(pbase - parent));
+                        const char *gbase = gp ? strrchr(gp, '/') : NULL;
+                        in_modules = gbase != NULL && strcmp(gbase, "/node_modules") == 0;
+                }
+                if (in_modules) {
+                        free(tree);
+                        tree = strdup(dir);
+                }
+                break; /* the nearest package.json decides */
         }
-        if (tree == NULL || strcmp(tree, cfg->home) == 0 || strcmp(tree, "/") == 0)
-                return 0;
+        if (tree == NULL)
+                return cb_error_set(err, ENOMEM, "resolve command");
         cfg->exec_path = TAKE_PTR(real);
         return add_bind(cfg, tree, NULL, true, false, "command", err);
 }
@@ -567,6 +616,37 @@ build(struct cb_config *cfg, const struct cb_options *opts, const struct cb_host
                         return r;
         }
 
+        /* Run by root, the sandbox's uid 0 *is* host root: root-owned files are readable by owner match
+         * even without capabilities. Mask the well-known host secrets (password hashes, sshd host keys, TLS
+         * private keys, root's home); see docs/threat-model.md for what remains. */
+        if (cfg->host_uid == 0 && !cfg->user_root && strcmp(cfg->rootfs, "/") == 0) {
+                static const char *const secret_files[] = {"/etc/shadow", "/etc/gshadow", "/etc/shadow-",
+                                                           "/etc/gshadow-", "/etc/security/opasswd", NULL};
+                for (size_t i = 0; secret_files[i] != NULL; i++)
+                        if (exists(secret_files[i]) &&
+                            (r = add_bind(cfg, "/dev/null", secret_files[i], true, false, "mask", err)) < 0)
+                                return r;
+                DIR *d = opendir("/etc/ssh");
+                for (struct dirent *e; d != NULL && (e = readdir(d)) != NULL;) {
+                        size_t n = strlen(e->d_name);
+                        if (strncmp(e->d_name, "ssh_host_", 9) != 0 || n < 4 || strcmp(e->d_name + n - 4, "_key") != 0)
+                                continue;
+                        char path[300];
+                        snprintf(path, sizeof(path), "/etc/ssh/%s", e->d_name);
+                        if ((r = add_bind(cfg, "/dev/null", path, true, false, "mask", err)) < 0) {
+                                closedir(d);
+                                return r;
+                        }
+                }
+                if (d != NULL)
+                        closedir(d);
+                if (exists("/etc/ssl/private") && (r = add_tmpfs(cfg, "/etc/ssl/private", "ro,size=0,mode=700", err)) < 0)
+                        return r;
+                if (strcmp(cfg->home, "/root") != 0 && !cb_path_is_under(cfg->workdir, "/root") && exists("/root") &&
+                    (r = add_tmpfs(cfg, "/root", "size=1048576,mode=700", err)) < 0)
+                        return r;
+        }
+
         /* Binds, in the order a reader would list them; the mount layer applies them parents first. */
         const char *rw_root = cfg->workdir;
         cleanup_free char *parent = NULL;
@@ -699,6 +779,30 @@ build(struct cb_config *cfg, const struct cb_options *opts, const struct cb_host
                         return r;
                 cfg->n_allow_net++;
         }
+        /* Rootless, the isolated network's only fence is the nft policy inside the sandbox's own netns:
+         * raw AF_PACKET sockets (NET_RAW) skip netfilter and NET_ADMIN can remove the policy. A command
+         * mapped to root would hold them effectively, so they go from the bounding set (from a profile) or
+         * the run is refused (asked for by flag). As root the host-side table is a second fence. */
+        uint64_t net_caps = (1ULL << CAP_NET_RAW) | (1ULL << CAP_NET_ADMIN);
+        if (cfg->network == CB_NET_ISOLATED && cfg->host_uid != 0 && cfg->user_root &&
+            (cfg->cap_bounding & net_caps) != 0) {
+                for (size_t i = 0; opts->cap_add != NULL && opts->cap_add[i] != NULL; i++) {
+                        int cap;
+                        if (cb_parse_cap(opts->cap_add[i], &cap, NULL) == 0 &&
+                            (cap == -2 || cap == CAP_NET_RAW || cap == CAP_NET_ADMIN))
+                                return cb_error_input(err,
+                                                      "--cap-add %s with --user root and --network isolated "
+                                                      "(rootless) would let the command bypass its egress policy "
+                                                      "(raw packets skip it, NET_ADMIN removes it); drop that "
+                                                      "capability or use --network host",
+                                                      opts->cap_add[i]);
+                }
+                cfg->cap_bounding &= ~net_caps;
+                if (cb_strv_push(&cfg->warnings, "NET_RAW and NET_ADMIN were removed from the bounding set: with "
+                                                 "--network isolated without root they would bypass the egress "
+                                                 "policy") < 0)
+                        return cb_error_set(err, ENOMEM, "build config");
+        }
         if (cfg->n_allow_net > 0 && cfg->network != CB_NET_ISOLATED)
                 return cb_error_input(err, "--allow-net only applies to --network isolated (it is %s)",
                                     cb_network_name(cfg->network));
@@ -805,6 +909,7 @@ cb_config_free(struct cb_config *cfg)
         free(cfg->docker_host_env);
         free(cfg->xdg_runtime_dir);
         cb_strv_free(cfg->warnings);
+        cb_strv_free(cfg->git_watch);
         free(cfg);
 }
 

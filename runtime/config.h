@@ -105,6 +105,9 @@ struct cb_config {
         /* Things the user should know about this configuration (a profile default that was skipped as
          * unsafe here, ...): printed by main unless --quiet. NULL-terminated. */
         char **warnings;
+        /* Paths in a protected git dir that did not exist at start and that git would honour if they
+         * appeared (commondir, config.worktree): checked after the run, with a warning. */
+        char **git_watch;
 };
 
 /* What the command line asked for, before the profile is applied: built by cli.c, pure data. */

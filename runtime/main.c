@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "config.h"
@@ -80,6 +81,24 @@ cmd_run(int argc, char **argv)
         int code = EXIT_CLAUDEBOX;
         r = cb_launch(cfg, state, &code, &err);
         cb_state_remove(state);
+        /* Git honours these if they exist; they did not when the sandbox started, so the repository never
+         * relied on them: move them aside (the next git command would otherwise follow them). */
+        for (char **w = cfg->git_watch; w != NULL && *w != NULL; w++) {
+                if (access(*w, F_OK) != 0)
+                        continue;
+                char aside[4200];
+                snprintf(aside, sizeof(aside), "%s.claudebox-quarantine", *w);
+                if (rename(*w, aside) == 0)
+                        fprintf(stderr,
+                                "claudebox: warning: the sandbox created %s, which would redirect git's configuration "
+                                "and hooks; it was moved to %s\n",
+                                *w, aside);
+                else
+                        fprintf(stderr,
+                                "claudebox: warning: the sandbox created %s, which redirects git's configuration and "
+                                "hooks; remove it before you run git there\n",
+                                *w);
+        }
         cb_config_free(cfg);
         if (r < 0)
                 return report(err);

@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -81,6 +82,56 @@ reset_signals(void)
         sigprocmask(SIG_SETMASK, &none, NULL);
 }
 
+/* execve through the sandbox's PATH as a shell does: ENOENT (127) unless some PATH entry holds the name,
+ * whose failure (EACCES, ENOEXEC...) then wins (126). execvp would say EACCES when any entry merely
+ * cannot be searched. Returns the errno to report. */
+static int
+exec_command(const struct cb_config *cfg)
+{
+        const char *name = cfg->argv[0];
+        if (cfg->exec_path != NULL || strchr(name, '/') != NULL) {
+                execve(cfg->exec_path ? cfg->exec_path : name, cfg->argv, cfg->env);
+                return errno;
+        }
+        const char *path = "/usr/local/bin:/usr/bin:/bin";
+        for (char **e = cfg->env; *e != NULL; e++)
+                if (strncmp(*e, "PATH=", 5) == 0)
+                        path = *e + 5;
+        int found_errno = ENOENT;
+        char cand[4096];
+        for (const char *p = path; *p != '\0';) {
+                const char *end = strchr(p, ':');
+                size_t len = end ? (size_t)(end - p) : strlen(p);
+                if (len > 0 && (size_t)snprintf(cand, sizeof(cand), "%.*s/%s", (int)len, p, name) < sizeof(cand)) {
+                        struct stat st;
+                        if (stat(cand, &st) == 0 && !S_ISDIR(st.st_mode)) {
+                                execve(cand, cfg->argv, cfg->env);
+                                if (errno == ENOEXEC) { /* a script without #!: run it with sh, as execvp does */
+                                        size_t n = 0;
+                                        while (cfg->argv[n] != NULL)
+                                                n++;
+                                        char **argv2 = calloc(n + 2, sizeof(char *));
+                                        if (argv2 != NULL) {
+                                                argv2[0] = (char *)"sh";
+                                                argv2[1] = cand;
+                                                for (size_t i = 1; i <= n; i++)
+                                                        argv2[i + 1] = cfg->argv[i];
+                                                execve("/bin/sh", argv2, cfg->env);
+                                                free(argv2);
+                                        }
+                                        errno = ENOEXEC;
+                                }
+                                if (found_errno == ENOENT)
+                                        found_errno = errno;
+                        }
+                }
+                if (end == NULL)
+                        break;
+                p = end + 1;
+        }
+        return found_errno;
+}
+
 /* PID 2: becomes the command. Failures before execve are reported as exec failures (126/127). */
 __attribute__((noreturn)) static void
 run_command(const struct cb_sandbox_ctx *ctx, int slave)
@@ -102,18 +153,12 @@ run_command(const struct cb_sandbox_ctx *ctx, int slave)
         }
         if (cloexec_all_from(3, &e) < 0)
                 goto failed;
-        if (cb_caps_apply(cfg->cap_bounding, cfg->user_root || cfg->host_uid == 0, &e) < 0)
+        if (cb_caps_apply(cfg->cap_bounding, cfg->user_root, &e) < 0)
                 goto failed;
         /* Last, so the filter covers exactly the command and everything it starts. */
         if (cb_seccomp_apply(ctx->seccomp, &e) < 0)
                 goto failed;
-        extern char **environ;
-        environ = cfg->env;
-        if (cfg->exec_path != NULL)
-                execve(cfg->exec_path, cfg->argv, cfg->env);
-        else
-                execvp(cfg->argv[0], cfg->argv);
-        int exec_errno = errno;
+        int exec_errno = exec_command(cfg);
         (void)cb_msg_send(ctx->ctl, CB_MSG_EXEC_FAILED, exec_errno, 0, cfg->argv[0], -1);
         _exit(exec_errno == ENOENT ? 127 : 126);
 failed:

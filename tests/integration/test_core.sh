@@ -16,7 +16,9 @@ df -k /tmp | awk "NR==2{print \"tmp-size\", \$2}"
 awk "\$2==\"/tmp\"{print \"tmp-fstype\", \$3}" /proc/mounts
 if [ -e "$HOME/host-marker" ]; then echo home-marker-visible; else echo home-marker-hidden; fi
 grep CapBnd /proc/self/status
+grep CapEff /proc/self/status
 grep NoNewPrivs /proc/self/status
+echo "shadow $(wc -c </etc/shadow 2>/dev/null || echo unreadable)"
 echo "pid $$"
 echo "procs $(ls /proc | grep -cE "^[0-9]+$")"
 echo "init $(cat /proc/1/comm)"
@@ -39,6 +41,9 @@ assert_match "$out" "tmp-fstype tmpfs" "/tmp is a tmpfs"
 assert_match "$out" "home-marker-hidden" "a marker file in the host \$HOME is invisible"
 assert_match "$out" "CapBnd:.00000000000000c3" "bounding set is CHOWN DAC_OVERRIDE SETGID SETUID"
 assert_match "$out" "NoNewPrivs:.1" "no_new_privs is on"
+assert_match "$out" "CapEff:.0000000000000000" "the command has no effective capabilities"
+# Run by root, uid 0 inside is host root: the host's password hashes are masked all the same.
+assert_not_match "$out" "shadow [1-9]" "/etc/shadow is empty or unreadable inside"
 pid=$(sed -n 's/^pid //p' <<<"$out")
 [ "$pid" -le 2 ] || fail "the shell's pid is $pid, expected <= 2"
 ok "the shell's PID is <= 2"

@@ -63,6 +63,32 @@ assert_line "$out" "wt-config refused" "the config of the git dir a .git file po
 assert_line "$out" "wt-tree ok" "the parent (--mount-parent) is otherwise writable"
 cd "$proj/repo" || fail "cd"
 
+# The git dir cannot be swapped: .git is pinned (EBUSY), and a commondir created inside (git would follow it
+# to another config) is moved aside after the run, with a warning.
+out=$(cb -- sh -c 'mv .git .git.old 2>&1 || echo mv-refused' 2>&1)
+assert_match "$out" "mv-refused" "the sandbox cannot move .git aside"
+[ -d .git ] && [ ! -e .git.old ] || fail ".git was moved"
+out=$(cb -- sh -c 'echo ../evil >.git/commondir' 2>&1)
+[ ! -e .git/commondir ] || fail "a commondir created by the sandbox is still in place"
+[ -e .git/commondir.claudebox-quarantine ] || fail "the commondir was not moved aside"
+assert_match "$out" "commondir" "the user is told about the commondir the sandbox created"
+rm -f .git/commondir.claudebox-quarantine
+# A .git file (worktree) is read-only: its gitdir: line cannot be redirected.
+cd "$proj/wt" || fail "cd wt"
+out=$(cb -- sh -c 'echo "gitdir: /tmp/evil" >.git 2>/dev/null && echo rewritten || echo refused')
+assert_line "$out" "refused" "a .git file cannot be rewritten"
+cd "$proj/repo" || fail "cd repo"
+
+# A command outside the project under a hidden path (/tmp): only the file itself is bound, never its
+# directory (which could be all of /tmp, with other users' sockets).
+mkdir -p "$CB_WORK/tools" && echo secret >"$CB_WORK/tools/neighbour-secret"
+printf '#!/bin/sh\necho tool-ran; cat "%s" 2>/dev/null || echo neighbour-hidden\n' "$CB_WORK/tools/neighbour-secret" \
+        >"$CB_WORK/tools/tool.sh"
+chmod +x "$CB_WORK/tools/tool.sh"
+out=$(cb -- "$CB_WORK/tools/tool.sh" 2>&1)
+assert_line "$out" "tool-ran" "a command under /tmp runs"
+assert_line "$out" "neighbour-hidden" "only the command's file is bound, not its directory"
+
 # A command installed under a hidden path ($HOME) runs, its tree bound read-only.
 mkdir -p "$HOME/tools/bin"
 printf '#!/bin/sh\necho hidden-tool-ran\n' >"$HOME/tools/bin/mytool"

@@ -245,6 +245,36 @@ test_bad_input(void **state)
         assert_true(build(w_home, &cfg, NULL) < 0);
 }
 
+static void
+test_rootless_isolated_net_caps(void **state)
+{
+        (void)state;
+        /* Rootless + --network isolated: the only fence is inside the netns; a root-mapped command must not
+         * hold NET_RAW (raw frames skip nft) or NET_ADMIN (removes the rules). */
+        struct cb_config *cfg = NULL;
+        struct cb_error *err = NULL;
+        const char *from_profile[] = {"--profile", "enhanced", "--network", "isolated", "--user", "root", "--", "true",
+                                      NULL};
+        assert_int_equal(build(from_profile, &cfg, NULL), 0);
+        assert_int_equal(cfg->cap_bounding & (1ULL << 13 /* NET_RAW */), 0);
+        assert_int_equal(cfg->cap_bounding & (1ULL << 12 /* NET_ADMIN */), 0);
+        assert_non_null(cfg->warnings);
+        cb_config_free(cfg);
+        cfg = NULL;
+        const char *explicit_add[] = {"--user", "root", "--cap-add", "NET_RAW", "--", "true", NULL};
+        assert_true(build(explicit_add, &cfg, &err) < 0);
+        assert_non_null(strstr(err->message, "bypass"));
+        cb_error_free(err);
+        /* Not mapped to root: no effective capabilities, nothing to remove. With the host network: allowed. */
+        const char *not_root[] = {"--profile", "enhanced", "--network", "isolated", "--", "true", NULL};
+        assert_int_equal(build(not_root, &cfg, NULL), 0);
+        assert_true(cfg->cap_bounding & (1ULL << 13));
+        cb_config_free(cfg);
+        const char *host_net[] = {"--user", "root", "--cap-add", "NET_RAW", "--network", "host", "--", "true", NULL};
+        assert_int_equal(build(host_net, &cfg, NULL), 0);
+        cb_config_free(cfg);
+}
+
 int
 main(void)
 {
@@ -253,6 +283,7 @@ main(void)
                 cmocka_unit_test(test_enhanced_and_flags_beat_profile),
                 cmocka_unit_test(test_default_command_and_options_stop),
                 cmocka_unit_test(test_bad_input),
+                cmocka_unit_test(test_rootless_isolated_net_caps),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }
