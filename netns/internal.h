@@ -23,12 +23,15 @@ struct cb_net {
         char resolv[96];      /* /etc/resolv.conf text inside (isolated) */
         uint32_t resolver;    /* the sandbox's DNS server (host order) */
 
-        /* Root: one veth pair per sandbox (and --allow-net elements in the shared nft table), named after the launcher's pid so that
-         * the next run can tell a dead launcher's leftovers (see cb_net_veth_gc). */
+        /* Root: one veth pair per sandbox (and --allow-net elements in the shared nft table), named after the
+         * launcher's pid so that the next run can tell a dead launcher's leftovers (see gc_host in veth.c). */
         pid_t owner;
         char ifname[IFNAMSIZ]; /* host side; the sandbox side is "eth0" */
-        bool base_exists;      /* the shared table inet claudebox was there at prepare */
+        bool base_current;     /* the shared table inet claudebox was there, with our marker, at prepare */
+        struct cb_net4 pool;   /* where the /30s come from (/etc/claudebox/network.conf) */
         uint32_t subnet;       /* the /30: .1 host side (gateway, DNS), .2 sandbox */
+        int lock_fd;           /* the network lock (veth.c), held from the subnet pick until the host side
+                                * owns its address and the table is in place; -1 when not held */
         struct cb_net_policy pol;
         uint32_t *host_addrs;
         size_t n_host_addrs;
@@ -51,6 +54,8 @@ int cb_nft_list(const char *cmd, char **out, struct cb_error **err);
 int cb_net_veth_prepare(struct cb_net *net, struct cb_error **err);
 int cb_net_veth_attach(struct cb_net *net, pid_t child, struct cb_error **err);
 void cb_net_veth_teardown(struct cb_net *net);
+/* Releases the network lock if held (idempotent). */
+void cb_net_veth_unlock(struct cb_net *net);
 
 /* dnsfwd.c: a forked forwarder on addr:53 (UDP and TCP) relaying to upstream. */
 int cb_net_dnsfwd_start(uint32_t addr, const struct sockaddr_storage *upstream, socklen_t upstream_len,

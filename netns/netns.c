@@ -88,6 +88,7 @@ cb_net_prepare(const struct cb_config *cfg, struct cb_net **ret, struct cb_error
         net->verbosity = cfg->verbosity;
         net->owner = getpid();
         net->dns_pid = net->helper_pid = -1;
+        net->lock_fd = -1;
         if (cfg->network == CB_NET_HOST && cfg->verbosity > 0)
                 fprintf(stderr, "claudebox: warning: --network host shares the host's network namespace: "
                                 "abstract unix sockets (X11's @/tmp/.X11-unix/X0, containerd's, D-Bus's) "
@@ -160,6 +161,10 @@ cb_net_child_setup(const struct cb_net *net, struct cb_error **err)
 {
         if (net == NULL || net->mode == CB_NET_HOST)
                 return 0;
+        /* Our copy of the launcher's network lock (root, veth): the launcher releases the lock itself,
+         * but should it die while holding it, this copy must not keep other launchers waiting. */
+        if (net->lock_fd >= 0)
+                close(net->lock_fd);
         int r = loopback_up(err);
         if (r < 0 || net->mode != CB_NET_ISOLATED)
                 return r;

@@ -193,30 +193,57 @@ cb_net_sandbox_rules(const struct cb_net_policy *p)
         return finish(f, &buf);
 }
 
-char *
-cb_net_host_base_rules(void)
+int
+cb_net_host_marker(struct cb_net4 pool, char *buf, size_t len)
 {
+        int n = snprintf(buf, len, "%s pool %u.%u.%u.%u/%u", CB_NET_HOST_VERSION, pool.addr >> 24,
+                         (pool.addr >> 16) & 0xff, (pool.addr >> 8) & 0xff, pool.addr & 0xff, pool.prefix);
+        return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+char *
+cb_net_host_base_rules(struct cb_net4 pool)
+{
+        char marker[96];
+        if (cb_net_host_marker(pool, marker, sizeof(marker)) < 0)
+                return NULL;
         char *buf = NULL;
         size_t len = 0;
         FILE *f = open_memstream(&buf, &len);
         if (f == NULL)
                 return NULL;
         const char *t = "inet " CB_NET_HOST_TABLE;
-        /* "create", not "add": fails if the table exists, so two launchers racing here both end up with
-         * exactly one copy of the rules. */
-        fprintf(f, "create table %s\n", t);
+        /* Built from scratch in one transaction: whatever table of that name was there (an older
+         * version's, one made for another pool, or one someone edited) goes, so no rule we did not write
+         * is trusted. "add" first so that the "delete" cannot fail on a missing table. The caller holds
+         * the network lock (veth.c), so two launchers never rebuild it at once. */
+        fprintf(f, "add table %s\ndelete table %s\nadd table %s\n", t, t, t);
         fprintf(f, "add set %s refused4 { type ipv4_addr; flags interval; elements = { ", t);
         for (size_t i = 0; i < CB_ARRAY_SIZE(refused4); i++)
                 fprintf(f, "%s%s", i ? ", " : "", refused4[i]);
         fprintf(f, " }; }\n");
-        fprintf(f, "add set %s allowed { type ifname . ipv4_addr; flags interval; }\n", t);
+        /* The version marker is the comment of the set every run lists anyway (gc in veth.c): checking
+         * it costs no extra lookup. */
+        fprintf(f, "add set %s allowed { type ifname . ipv4_addr; flags interval; comment \"%s\"; }\n", t, marker);
         /* The host itself: a sandbox link reaches only DNS on that link's own host address (our
-         * forwarder); anything else it sends to any of the host's addresses (services bound to 0.0.0.0
-         * included) is dropped. */
+         * forwarder), over IPv4 only (the table is inet: without nfproto, IPv6 to a host service on port
+         * 53 would pass too); anything else it sends to any of the host's addresses (services bound to
+         * 0.0.0.0 included) is dropped. */
         fprintf(f, "add chain %s input { type filter hook input priority -5; policy accept; }\n", t);
-        fprintf(f, "add rule %s input iifname \"cbox*\" fib daddr . iif type local udp dport 53 accept\n", t);
-        fprintf(f, "add rule %s input iifname \"cbox*\" fib daddr . iif type local tcp dport 53 accept\n", t);
+        fprintf(f, "add rule %s input iifname \"cbox*\" meta nfproto ipv4 fib daddr . iif type local udp dport 53 "
+                   "accept\n", t);
+        fprintf(f, "add rule %s input iifname \"cbox*\" meta nfproto ipv4 fib daddr . iif type local tcp dport 53 "
+                   "accept\n", t);
         fprintf(f, "add rule %s input iifname \"cbox*\" drop\n", t);
+        /* The other way round: the sandboxes' gateway addresses (where the DNS forwarders listen) answer
+         * only their own links. Without this, anyone who can route to the host (the LAN, a container
+         * next door) could use a forwarder as an open resolver, reaching the host's loopback resolver
+         * through it. The host's own processes (lo) keep their access; an address of the pool that sits
+         * on the very interface the packet came in on (a pool overlapping a real network) stays
+         * reachable, so a misconfigured pool cannot cut the host off. */
+        fprintf(f, "add rule %s input iifname != \"cbox*\" iifname != \"lo\" ip daddr %u.%u.%u.%u/%u "
+                   "fib daddr . iif type != local drop\n",
+                t, pool.addr >> 24, (pool.addr >> 16) & 0xff, (pool.addr >> 8) & 0xff, pool.addr & 0xff, pool.prefix);
         /* Forwarding: a sandbox speaks only from addresses routed back through its own link (no spoofing
          * another sandbox), IPv4 only, with the same refusals as inside (a second fence should the inner
          * one fail, e.g. under --cap-add NET_ADMIN) except its own --allow-net ranges; nothing comes in

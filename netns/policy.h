@@ -53,7 +53,13 @@ char *cb_net_sandbox_rules(const struct cb_net_policy *p);
  * would cost that on every exit. Per-sandbox state is only the elements "cbox<pid>" . RANGE of the set
  * `allowed` (--allow-net). */
 #define CB_NET_HOST_TABLE "claudebox"
-char *cb_net_host_base_rules(void);
+/* The table's version: bump it whenever the rules below change, so that a table built by an older
+ * claudebox (or for another pool, or edited by hand) is rebuilt instead of trusted. */
+#define CB_NET_HOST_VERSION "claudebox host table v2"
+/* The marker the table carries (the comment of its set `allowed`): the version and the pool. */
+int cb_net_host_marker(struct cb_net4 pool, char *buf, size_t len);
+/* The whole table for the pool, as one transaction that replaces any table of that name. */
+char *cb_net_host_base_rules(struct cb_net4 pool);
 /* "add element"/"delete element" for the --allow-net ranges of link ifname, or NULL in *ret when there
  * are none (nested ranges are reduced to the outer one: the set does not take overlaps). */
 int cb_net_host_allow_rules(const char *ifname, const struct cb_net_policy *p, bool add, char **ret);

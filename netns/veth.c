@@ -7,7 +7,12 @@
  * removes both ends (asynchronously, a few milliseconds later; deleting it ourselves would make every
  * run wait for the same RCU grace periods). A SIGKILLed launcher's sandbox dies with it (PDEATHSIG), so
  * only its --allow-net elements ("cbox<pid>" . RANGE) can stay behind: the next run removes those
- * whose launcher is dead or whose link is gone. */
+ * whose launcher is dead or whose link is gone, and a launcher that reuses the pid removes them before
+ * its link exists.
+ *
+ * The network lock (/run/claudebox/net.lock) is held from the choice of the /30 (prepare, before clone)
+ * until the host side carries its address and the table is in place (attach): the choice looks at the
+ * host's routes, and the route of our /30 appears only when the address is added. */
 #define _GNU_SOURCE
 #include "internal.h"
 
@@ -24,11 +29,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../runtime/cleanup.h"
 
 #define POOL_CONF "/etc/claudebox/network.conf"
+#define LOCK_DIR "/run/claudebox"
+#define LOCK_PATH LOCK_DIR "/net.lock"
+/* How long a launcher waits for another one's few milliseconds under the lock before it gives up. */
+#define LOCK_WAIT_MS 10000
 
 static void
 link_putp(struct rtnl_link **l)
@@ -141,25 +153,73 @@ busy_ranges(const struct cb_net *net, struct cb_net4 **ret, size_t *n_ret)
         return 0;
 }
 
-/* Lists the shared table: *exists tells whether it is there; removes the --allow-net elements of
- * launchers that are gone (SIGKILLed: no teardown ran). */
+/* Takes the network lock. Without it, two launchers starting together can read the same host routes,
+ * pick the same /30 and both configure it (traffic of one sandbox then goes to the other). Root only
+ * (this is the veth path): /run is root's, so nobody else can create or replace the file. Signals are
+ * blocked in the launcher (signalfd), so a plain blocking flock could not be interrupted: poll with a
+ * bound instead, and fail closed. */
+static int
+lock_net(struct cb_net *net, struct cb_error **err)
+{
+        if (mkdir(LOCK_DIR, 0700) < 0 && errno != EEXIST)
+                return cb_error_set(err, errno, "create %s", LOCK_DIR);
+        /* O_NOFOLLOW: never follow a planted link to some other file and lock (or create) that. */
+        cleanup_close int fd = open(LOCK_PATH, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+        if (fd < 0)
+                return cb_error_set(err, errno, "open %s", LOCK_PATH);
+        for (int waited = 0; flock(fd, LOCK_EX | LOCK_NB) < 0; waited++) {
+                if ((errno != EWOULDBLOCK && errno != EINTR) || waited >= LOCK_WAIT_MS)
+                        return cb_error_set(err, errno == EWOULDBLOCK ? ETIMEDOUT : errno,
+                                            "lock %s (another claudebox is setting up its network)", LOCK_PATH);
+                nanosleep(&(struct timespec){.tv_nsec = 1000 * 1000}, NULL);
+        }
+        net->lock_fd = TAKE_FD(fd);
+        return 0;
+}
+
+void
+cb_net_veth_unlock(struct cb_net *net)
+{
+        if (net->lock_fd < 0)
+                return;
+        /* Explicitly: the sandbox's init got a copy of the fd at clone, and a close here alone would leave
+         * the lock held through that copy. */
+        (void)flock(net->lock_fd, LOCK_UN);
+        close(net->lock_fd);
+        net->lock_fd = -1;
+}
+
+/* Lists the shared table's set `allowed`: *current tells whether it is there with our version marker;
+ * if so, removes the --allow-net elements of launchers that are gone (SIGKILLed: no teardown ran) and
+ * any under our own pid's link name: a dead launcher's pid may be ours now, and its elements would
+ * otherwise open its ranges to our sandbox the moment our link cbox<pid> exists. */
 static void
-gc_host(struct cb_net *net, bool *exists)
+gc_host(struct cb_net *net, bool *current)
 {
         cleanup_free char *out = NULL;
-        *exists = cb_nft_list("list set inet " CB_NET_HOST_TABLE " allowed", &out, NULL) == 0;
-        if (!*exists)
+        char marker[96];
+        *current = false;
+        if (cb_net_host_marker(net->pool, marker, sizeof(marker)) < 0 ||
+            cb_nft_list("list set inet " CB_NET_HOST_TABLE " allowed", &out, NULL) < 0)
                 return;
+        /* No marker, or another version's or pool's: attach rebuilds the table (and with it the set). */
+        char quoted[sizeof(marker) + 16];
+        snprintf(quoted, sizeof(quoted), "comment \"%s\"", marker);
+        if (strstr(out, quoted) == NULL)
+                return;
+        *current = true;
         for (char *p = strstr(out, "\"cbox"); p != NULL; p = strstr(p + 1, "\"cbox")) {
                 int pid = 0, used = 0;
                 char range[64];
-                if (sscanf(p, "\"cbox%d\" . %63[0-9./]%n", &pid, range, &used) != 2 || pid <= 0 || pid == net->owner)
+                if (sscanf(p, "\"cbox%d\" . %63[0-9./]%n", &pid, range, &used) != 2 || pid <= 0)
                         continue;
                 char ifn[IFNAMSIZ];
                 snprintf(ifn, sizeof(ifn), "cbox%d", pid);
-                bool alive = kill(pid, 0) == 0 || errno == EPERM;
-                if (alive && if_nametoindex(ifn) != 0)
-                        continue;
+                if (pid != net->owner) {
+                        bool alive = kill(pid, 0) == 0 || errno == EPERM;
+                        if (alive && if_nametoindex(ifn) != 0)
+                                continue;
+                }
                 cleanup_free char *del = NULL;
                 if (asprintf(&del, "delete element inet %s allowed { \"%s\" . %s }", CB_NET_HOST_TABLE, ifn, range) > 0)
                         (void)cb_nft_run(del, NULL);
@@ -171,12 +231,17 @@ cb_net_veth_prepare(struct cb_net *net, struct cb_error **err)
 {
         net->backend = CB_NET_BACKEND_VETH;
         snprintf(net->ifname, sizeof(net->ifname), "cbox%d", (int)net->owner);
-        gc_host(net, &net->base_exists);
-
-        struct cb_net4 pool;
-        int r = read_pool(&pool, err);
+        int r = read_pool(&net->pool, err);
         if (r < 0)
                 return r;
+        struct cb_net4 pool = net->pool;
+        /* Held until attach has added our address (or released by teardown on any failure). */
+        if ((r = lock_net(net, err)) < 0)
+                return r;
+        /* Under the lock: whether the table must be rebuilt is decided and acted on (attach) by one
+         * launcher at a time, so a rebuild never wipes the elements another launcher just added. */
+        gc_host(net, &net->base_current);
+
         cleanup_free struct cb_net4 *busy = NULL;
         size_t n_busy = 0;
         if ((r = busy_ranges(net, &busy, &n_busy)) < 0)
@@ -301,7 +366,9 @@ socket_in(pid_t child, struct nl_sock **ret, struct cb_error **err)
 
 /* Forwarding is a global switch (net.ipv4.ip_forward): turned on when off, and left on, because
  * other sandboxes may be using it at the same time and the host may rely on it. Said once, on
- * stderr, when we change it. Our tables only ever forward the sandboxes' own traffic. */
+ * stderr, when we change it. It turns forwarding on for every interface of the host: our table's
+ * forward chain only looks at cbox* links, so any other forwarding is up to the host's own rules
+ * (see docs/network.md). */
 static int
 enable_forwarding(const struct cb_net *net, struct cb_error **err)
 {
@@ -318,6 +385,22 @@ enable_forwarding(const struct cb_net *net, struct cb_error **err)
         return 0;
 }
 
+/* No IPv6 on the host end (not even a link-local address): the sandbox has no IPv6, and a host-side
+ * IPv6 address would only give a sandbox holding NET_ADMIN a way to the host's IPv6 services. Before
+ * the link comes up, so none is ever configured. A host without IPv6 has no such file: nothing to do. */
+static int
+host_ipv6_off(const char *ifname, struct cb_error **err)
+{
+        char path[96];
+        snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", ifname);
+        cleanup_close int fd = open(path, O_WRONLY | O_CLOEXEC);
+        if (fd < 0)
+                return errno == ENOENT ? 0 : cb_error_set(err, errno, "open %s", path);
+        if (write(fd, "1", 1) != 1)
+                return cb_error_set(err, errno, "disable IPv6 on %s", ifname);
+        return 0;
+}
+
 int
 cb_net_veth_attach(struct cb_net *net, pid_t child, struct cb_error **err)
 {
@@ -330,25 +413,25 @@ cb_net_veth_attach(struct cb_net *net, pid_t child, struct cb_error **err)
         if ((r = rtnl_link_veth_add(host, net->ifname, "eth0", child)) < 0)
                 return nl_err(err, r, "create veth pair", net->ifname);
         net->veth_added = true;
-        if ((r = configure(host, net->ifname, net->subnet + 1, 0, err)) < 0)
+        if ((r = host_ipv6_off(net->ifname, err)) < 0 ||
+            (r = configure(host, net->ifname, net->subnet + 1, 0, err)) < 0)
                 return r;
+
+        if (!net->base_current) {
+                cleanup_free char *base = cb_net_host_base_rules(net->pool);
+                if (base == NULL)
+                        return cb_error_set(err, ENOMEM, "host nftables rules");
+                /* One transaction (delete whatever is there, create ours): no moment without the table,
+                 * and under the lock, so no other launcher rebuilds it at the same time. */
+                if ((r = cb_nft_run(base, err)) < 0)
+                        return cb_error_wrap(err, "create table inet %s", CB_NET_HOST_TABLE);
+        }
+        /* Our /30 is a host route now (other launchers' picks avoid it) and the table is ours. */
+        cb_net_veth_unlock(net);
+
         if ((r = socket_in(child, &inside, err)) < 0 ||
             (r = configure(inside, "eth0", net->subnet + 2, net->subnet + 1, err)) < 0)
                 return r;
-
-        if (!net->base_exists) {
-                cleanup_free char *base = cb_net_host_base_rules();
-                if (base == NULL)
-                        return cb_error_set(err, ENOMEM, "host nftables rules");
-                /* Another launcher may have created it since we looked: then "create" fails, harmlessly. */
-                if ((r = cb_nft_run(base, err)) < 0) {
-                        cleanup_free char *out = NULL;
-                        if (cb_nft_list("list table inet " CB_NET_HOST_TABLE, &out, NULL) < 0)
-                                return cb_error_wrap(err, "create table inet %s", CB_NET_HOST_TABLE);
-                        cb_error_free(*err);
-                        *err = NULL;
-                }
-        }
         cleanup_free char *allow = NULL;
         if (cb_net_host_allow_rules(net->ifname, &net->pol, true, &allow) < 0)
                 return cb_error_set(err, ENOMEM, "host nftables rules");
@@ -375,6 +458,7 @@ cb_net_veth_attach(struct cb_net *net, pid_t child, struct cb_error **err)
 void
 cb_net_veth_teardown(struct cb_net *net)
 {
+        cb_net_veth_unlock(net);
         cb_net_helper_stop(&net->dns_pid);
         if (net->table_added) {
                 cleanup_free char *del = NULL;

@@ -83,7 +83,12 @@ check_clean() {
 out=$(run --network isolated -- ./cb-net get "$NET_INET" 8080 2>&1)
 assert_eq "$out" "hello from $NET_INET" "isolated: fetches a page from the test internet"
 # As root, the first isolated run on a host creates the shared table inet claudebox; runs leave it as is.
-if [ "$(id -u)" = 0 ]; then nft_ref=$(nft list table inet claudebox) || fail "no table inet claudebox"; fi
+if [ "$(id -u)" = 0 ]; then
+        nft_ref=$(nft list table inet claudebox) || fail "no table inet claudebox"
+        # The table is versioned: one without the marker (older, another pool's, edited) is rebuilt.
+        assert_match "$nft_ref" 'comment "claudebox host table v[0-9]+ pool [0-9./]+"' \
+                "isolated: the host table carries its version marker"
+fi
 check_clean "isolated run"
 
 out=$(run --network isolated -- ./cb-net connect 127.0.0.1 "$port" 2>&1)
@@ -133,6 +138,58 @@ else
         ok "isolated: DNS query not sent rootless (it would reach the host's real resolver)"
 fi
 check_clean "isolated runs"
+
+if [ "$(id -u)" = 0 ]; then
+        # A dead launcher's --allow-net element under the pid the next launcher gets ("cbox<pid>" . RANGE,
+        # PID reuse after a SIGKILL): the new launcher removes it before its link cbox<pid> exists, so the
+        # range stays closed. sh execs claudebox, so $$ is the launcher's pid.
+        out=$(sh -c 'echo $$ >>"$1/launchers" &&
+                nft add element inet claudebox allowed "{ \"cbox$$\" . $2.0/24 }" &&
+                exec "$0" run --no-limits --seccomp unconfined --network isolated -- ./cb-net connect "$3" 8080' \
+                "$CLAUDEBOX" "$CB_WORK" "${NET_PRIVATE%.*}" "$NET_PRIVATE" 2>&1)
+        # (Refused by the sandbox's own fence anyway; the element matters to the host's, the second one.)
+        assert_not_match "$out" "^ok" "isolated: a stale --allow-net element under a reused pid opens nothing ($out)"
+        reused=$(tail -n 1 "$CB_WORK/launchers")
+        ! nft list set inet claudebox allowed | grep -q "\"cbox$reused\"" ||
+                fail "the stale element of cbox$reused survived a run under that pid"
+        ok "a launcher removes stale --allow-net elements under its own pid"
+        check_clean "stale element under a reused pid"
+
+        # The DNS forwarder on a sandbox's gateway answers that sandbox only: not the test internet,
+        # which routes to the host (its default route) and so could reach the gateway address.
+        rm -f "$proj/gw"
+        "$CLAUDEBOX" run --no-limits --seccomp unconfined --network isolated -- \
+                sh -c 'sed -n "s/^nameserver //p" /etc/resolv.conf >gw.tmp && mv gw.tmp gw; exec sleep 60' \
+                >/dev/null 2>&1 &
+        launcher=$!
+        echo "$launcher" >>"$CB_WORK/launchers"
+        for _ in $(seq 1 200); do
+                [ -s "$proj/gw" ] && break
+                sleep 0.05
+        done
+        gw=$(cat "$proj/gw" 2>/dev/null)
+        assert_match "$gw" "^[0-9.]+$" "isolated: the sandbox names its gateway ($gw)"
+        holder=$(sed -n 's/^PIDS=\([0-9]*\).*/\1/p' "$CB_WORK/.net-fixture")
+        [ -n "$holder" ] || fail "no test internet namespace"
+        out=$("$CB_NET" connect "$gw" 53 2>&1)
+        assert_eq "$out" "ok" "the host itself reaches the forwarder (control)"
+        out=$(nsenter --net=/proc/"$holder"/ns/net "$CB_NET" connect "$gw" 53 2>&1)
+        assert_not_match "$out" "^ok" "the test internet cannot reach the sandbox's DNS forwarder ($out)"
+        kill -TERM "$launcher"
+        wait "$launcher" 2>/dev/null
+        launcher=""
+        check_clean "forwarder exposure"
+
+        # A table of that name without our marker (here: an extra chain planted in it) is not trusted:
+        # rebuilt in one transaction. In a private netns, not to disturb the host's table.
+        out=$(unshare -n sh -c 'ip link set lo up && nft add table inet claudebox &&
+                nft add chain inet claudebox planted "{ type filter hook input priority 0; policy accept; }" &&
+                "$0" run --no-limits --seccomp unconfined --network isolated -- true &&
+                nft list table inet claudebox' "$CLAUDEBOX" 2>&1)
+        assert_match "$out" 'comment "claudebox host table v' "a table without the marker is rebuilt"
+        assert_not_match "$out" "planted" "a table without the marker is rebuilt (the planted chain is gone)"
+        check_clean "unmarked table"
+fi
 
 # --- none ---
 links=$(run --network none -- ls /sys/class/net 2>&1 | tr '\n' ' ')

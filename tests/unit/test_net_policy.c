@@ -93,8 +93,18 @@ test_rules(void **state)
         r = cb_net_sandbox_rules(&p);
         assert_null(strstr(r, "allowed4"));
         free(r);
-        r = cb_net_host_base_rules();
-        assert_non_null(strstr(r, "create table inet claudebox"));
+        struct cb_net4 pool = {.addr = 0x0ad50000, .prefix = 16};
+        r = cb_net_host_base_rules(pool);
+        /* One transaction that replaces whatever table of that name is there, marked with version and pool. */
+        assert_true(strncmp(r, "add table inet claudebox\ndelete table inet claudebox\nadd table inet claudebox\n",
+                            strlen("add table inet claudebox\ndelete table inet claudebox\n")) == 0);
+        assert_non_null(strstr(r, "comment \"" CB_NET_HOST_VERSION " pool 10.213.0.0/16\""));
+        /* DNS to the host over IPv4 only; the gateways answer only their own links. */
+        assert_non_null(strstr(r, "iifname \"cbox*\" meta nfproto ipv4 fib daddr . iif type local udp dport 53 accept"));
+        assert_non_null(strstr(r, "iifname \"cbox*\" meta nfproto ipv4 fib daddr . iif type local tcp dport 53 accept"));
+        assert_null(strstr(r, "\" fib daddr . iif type local"));
+        assert_non_null(strstr(r, "iifname != \"cbox*\" iifname != \"lo\" ip daddr 10.213.0.0/16 "
+                                  "fib daddr . iif type != local drop"));
         assert_non_null(strstr(r, "iifname \"cbox*\" oifname != \"cbox*\" masquerade"));
         assert_non_null(strstr(r, "fib saddr . iif oif missing drop"));
         assert_true(strstr(r, "@allowed accept") < strstr(r, "@refused4 drop"));
