@@ -166,16 +166,21 @@ cb_launch(const struct cb_config *cfg, struct cb_state *state, int *exit_code, s
         while (!child_reaped || (relay.master >= 0 && relay.out_open)) {
                 struct pollfd fds[4] = {{.fd = sfd, .events = POLLIN},
                                         {.fd = ctl_open ? ctl : -1, .events = POLLIN},
-                                        {.fd = relay.master >= 0 && relay.out_open ? relay.master : -1,
-                                         .events = POLLIN},
-                                        {.fd = relay.master >= 0 && relay.in_open ? relay.in_fd : -1,
+                                        {.fd = -1, .events = cb_pty_relay_master_events(&relay)},
+                                        {.fd = cb_pty_relay_wants_input(&relay) ? relay.in_fd : -1,
                                          .events = POLLIN}};
+                /* The master is non-blocking and polled for room while input waits: nothing the sandbox
+                 * does can stall the loop outside this poll, so signals and its exit are seen (see pty.h). */
+                if (fds[2].events != 0)
+                        fds[2].fd = relay.master;
                 if (poll(fds, 4, -1) < 0) {
                         if (errno == EINTR)
                                 continue;
                         break;
                 }
-                if (fds[2].revents)
+                if (fds[2].revents & POLLOUT)
+                        cb_pty_relay_flush(&relay);
+                if (fds[2].revents & ~POLLOUT)
                         (void)cb_pty_relay_pump(&relay, relay.master);
                 if (fds[3].revents)
                         (void)cb_pty_relay_pump(&relay, relay.in_fd);
@@ -227,6 +232,9 @@ cb_launch(const struct cb_config *cfg, struct cb_state *state, int *exit_code, s
                                 init_status = st;
                         }
                 }
+                /* The sandbox is gone: its unsent input has no reader; keep draining its output to EIO. */
+                if (child_reaped)
+                        cb_pty_relay_sandbox_gone(&relay);
         }
         /* Drain what the control socket still holds (the exit status races the SIGCHLD). */
         for (struct cb_msg m; ctl_open && cb_msg_recv(ctl, &m, NULL) > 0;) {
