@@ -202,7 +202,7 @@ cb_net_host_marker(struct cb_net4 pool, char *buf, size_t len)
 }
 
 char *
-cb_net_host_base_rules(struct cb_net4 pool)
+cb_net_host_base_rules(struct cb_net4 pool, bool replace)
 {
         char marker[96];
         if (cb_net_host_marker(pool, marker, sizeof(marker)) < 0)
@@ -217,7 +217,12 @@ cb_net_host_base_rules(struct cb_net4 pool)
          * version's, one made for another pool, or one someone edited) goes, so no rule we did not write
          * is trusted. "add" first so that the "delete" cannot fail on a missing table. The caller holds
          * the network lock (veth.c), so two launchers never rebuild it at once. */
-        fprintf(f, "add table %s\ndelete table %s\nadd table %s\n", t, t, t);
+        /* Without `replace`, "create" fails if any table of that name exists (the caller then replaces it):
+         * a transaction that deletes nothing spares the ~10 ms the kernel takes to release one that does. */
+        if (replace)
+                fprintf(f, "add table %s\ndelete table %s\nadd table %s\n", t, t, t);
+        else
+                fprintf(f, "create table %s\n", t);
         fprintf(f, "add set %s refused4 { type ipv4_addr; flags interval; elements = { ", t);
         for (size_t i = 0; i < CB_ARRAY_SIZE(refused4); i++)
                 fprintf(f, "%s%s", i ? ", " : "", refused4[i]);

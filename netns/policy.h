@@ -59,7 +59,7 @@ char *cb_net_sandbox_rules(const struct cb_net_policy *p);
 /* The marker the table carries (the comment of its set `allowed`): the version and the pool. */
 int cb_net_host_marker(struct cb_net4 pool, char *buf, size_t len);
 /* The whole table for the pool, as one transaction that replaces any table of that name. */
-char *cb_net_host_base_rules(struct cb_net4 pool);
+char *cb_net_host_base_rules(struct cb_net4 pool, bool replace);
 /* "add element"/"delete element" for the --allow-net ranges of link ifname, or NULL in *ret when there
  * are none (nested ranges are reduced to the outer one: the set does not take overlaps). */
 int cb_net_host_allow_rules(const char *ifname, const struct cb_net_policy *p, bool add, char **ret);

@@ -418,12 +418,15 @@ cb_net_veth_attach(struct cb_net *net, pid_t child, struct cb_error **err)
                 return r;
 
         if (!net->base_current) {
-                cleanup_free char *base = cb_net_host_base_rules(net->pool);
-                if (base == NULL)
+                /* Usually there is no table (the last sandbox out removed it): create it. If one is there
+                 * (another version's, or edited), replace it in one transaction (delete whatever is there,
+                 * create ours): no moment without the table. Under the lock, so no other launcher rebuilds
+                 * it at the same time. */
+                cleanup_free char *create = cb_net_host_base_rules(net->pool, false);
+                cleanup_free char *replace = cb_net_host_base_rules(net->pool, true);
+                if (create == NULL || replace == NULL)
                         return cb_error_set(err, ENOMEM, "host nftables rules");
-                /* One transaction (delete whatever is there, create ours): no moment without the table,
-                 * and under the lock, so no other launcher rebuilds it at the same time. */
-                if ((r = cb_nft_run(base, err)) < 0)
+                if (cb_nft_run(create, NULL) < 0 && (r = cb_nft_run(replace, err)) < 0)
                         return cb_error_wrap(err, "create table inet %s", CB_NET_HOST_TABLE);
         }
         /* Our /30 is a host route now (other launchers' picks avoid it) and the table is ours. */
@@ -455,6 +458,27 @@ cb_net_veth_attach(struct cb_net *net, pid_t child, struct cb_error **err)
         return 0;
 }
 
+/* Whether another live launcher has a sandbox on the veth path: its host end cbox<pid> (ours may linger a
+ * few milliseconds while the kernel removes our netns; a dead launcher's goes with its sandbox). */
+static bool
+other_sandboxes(const struct cb_net *net)
+{
+        /* if_nameindex: the links of our own network namespace (a mounted /sys may show another's). */
+        struct if_nameindex *links = if_nameindex();
+        if (links == NULL)
+                return true; /* cannot tell: keep the table */
+        bool found = false;
+        for (struct if_nameindex *l = links; !found && l->if_index != 0; l++) {
+                int pid = 0, used = 0;
+                if (sscanf(l->if_name, "cbox%d%n", &pid, &used) != 1 || l->if_name[used] != '\0' || pid <= 0 ||
+                    pid == net->owner)
+                        continue;
+                found = kill(pid, 0) == 0 || errno == EPERM;
+        }
+        if_freenameindex(links);
+        return found;
+}
+
 void
 cb_net_veth_teardown(struct cb_net *net)
 {
@@ -468,4 +492,12 @@ cb_net_veth_teardown(struct cb_net *net)
         }
         /* The veth is not deleted here: the sandbox (reaped by now) took its netns, and with it both ends
          * of the pair, away (see the top of this file). */
+        if (net->veth_added && lock_net(net, NULL) == 0) {
+                /* Leave the host's ruleset as we found it: the last sandbox out removes the shared table.
+                 * Under the network lock, a launcher that is between its pick and its veth holds the lock
+                 * (we wait), and once it lets go its cbox<pid> link exists and is seen here. */
+                if (!other_sandboxes(net))
+                        (void)cb_nft_run("delete table inet " CB_NET_HOST_TABLE, NULL);
+                cb_net_veth_unlock(net);
+        }
 }

@@ -55,6 +55,8 @@ helpers() {
 }
 netns_now() { ip netns list | grep -v '^cbt-' | sort; }
 helpers_before=$(helpers)
+# nft list ruleset must be as before after every run (this test runs alone: RUN_SERIAL in CMake).
+ruleset_before=$( [ "$(id -u)" = 0 ] && nft list ruleset 2>/dev/null )
 netns_before=$(netns_now)
 check_clean() {
         local p
@@ -73,8 +75,8 @@ check_clean() {
         [ -z "$(pgrep -f "^$CLAUDEBOX")" ] || fail "$1: claudebox processes left: $(pgrep -af "^$CLAUDEBOX")"
         [ "$(helpers)" -le "$helpers_before" ] || fail "$1: a pasta/slirp4netns process was left"
         [ "$(netns_now)" = "$netns_before" ] || fail "$1: the list of network namespaces changed"
-        if [ "$(id -u)" = 0 ] && [ -n "${nft_ref:-}" ]; then
-                [ "$(nft list table inet claudebox)" = "$nft_ref" ] || fail "$1: the host's nft table changed"
+        if [ "$(id -u)" = 0 ]; then
+                [ "$(nft list ruleset)" = "$ruleset_before" ] || fail "$1: the host's nft ruleset changed"
         fi
         ok "$1: no link, netns, nft table or process left"
 }
@@ -82,12 +84,24 @@ check_clean() {
 # --- isolated ---
 out=$(run --network isolated -- ./cb-net get "$NET_INET" 8080 2>&1)
 assert_eq "$out" "hello from $NET_INET" "isolated: fetches a page from the test internet"
-# As root, the first isolated run on a host creates the shared table inet claudebox; runs leave it as is.
+# As root, the shared host table inet claudebox exists while a sandbox runs, and goes with the last one.
 if [ "$(id -u)" = 0 ]; then
-        nft_ref=$(nft list table inet claudebox) || fail "no table inet claudebox"
+        "$CLAUDEBOX" run $CB_RELAX --network isolated -- sleep 30 &
+        bg=$!
+        on_exit "kill -TERM $bg"
+        nft_ref=""
+        for _ in $(seq 100); do
+                nft_ref=$(nft list table inet claudebox 2>/dev/null) && [ -n "$nft_ref" ] && break
+                sleep 0.1
+        done
+        [ -n "$nft_ref" ] || fail "no table inet claudebox while a sandbox runs"
         # The table is versioned: one without the marker (older, another pool's, edited) is rebuilt.
         assert_match "$nft_ref" 'comment "claudebox host table v[0-9]+ pool [0-9./]+"' \
                 "isolated: the host table carries its version marker"
+        kill -TERM "$bg"
+        wait "$bg" 2>/dev/null
+        [ "$(nft list ruleset)" = "$ruleset_before" ] || fail "the host table was left after the last sandbox"
+        ok "isolated: the host table goes with the last sandbox (the ruleset is as before)"
 fi
 check_clean "isolated run"
 
@@ -182,12 +196,19 @@ if [ "$(id -u)" = 0 ]; then
 
         # A table of that name without our marker (here: an extra chain planted in it) is not trusted:
         # rebuilt in one transaction. In a private netns, not to disturb the host's table.
+        # (Listed while the sandbox runs: the last sandbox out deletes the table.)
         out=$(unshare -n sh -c 'ip link set lo up && nft add table inet claudebox &&
-                nft add chain inet claudebox planted "{ type filter hook input priority 0; policy accept; }" &&
-                "$0" run --no-limits --seccomp unconfined --network isolated -- true &&
-                nft list table inet claudebox' "$CLAUDEBOX" 2>&1)
+                nft add chain inet claudebox planted "{ type filter hook input priority 0; policy accept; }" || exit 1
+                "$0" run --no-limits --seccomp unconfined --network isolated -- sleep 20 & pid=$!
+                for i in $(seq 100); do
+                        nft list table inet claudebox 2>/dev/null | grep -q "comment \"claudebox host table v" && break
+                        sleep 0.1
+                done
+                nft list table inet claudebox; kill -TERM $pid; wait $pid
+                nft list tables | grep -c claudebox | sed "s/^/tables-after: /"' "$CLAUDEBOX" 2>&1)
         assert_match "$out" 'comment "claudebox host table v' "a table without the marker is rebuilt"
         assert_not_match "$out" "planted" "a table without the marker is rebuilt (the planted chain is gone)"
+        assert_match "$out" "tables-after: 0" "the rebuilt table goes with the last sandbox"
         check_clean "unmarked table"
 fi
 

@@ -94,7 +94,12 @@ test_rules(void **state)
         assert_null(strstr(r, "allowed4"));
         free(r);
         struct cb_net4 pool = {.addr = 0x0ad50000, .prefix = 16};
-        r = cb_net_host_base_rules(pool);
+        r = cb_net_host_base_rules(pool, false);
+        /* Without replace: "create", which deletes nothing (and fails if a table is there). */
+        assert_true(strncmp(r, "create table inet claudebox\n", strlen("create table inet claudebox\n")) == 0);
+        assert_null(strstr(r, "delete table"));
+        free(r);
+        r = cb_net_host_base_rules(pool, true);
         /* One transaction that replaces whatever table of that name is there, marked with version and pool. */
         assert_true(strncmp(r, "add table inet claudebox\ndelete table inet claudebox\nadd table inet claudebox\n",
                             strlen("add table inet claudebox\ndelete table inet claudebox\n")) == 0);
