@@ -176,7 +176,11 @@ cb_cg_reap(const char *dir, bool all)
                  * processes still in it is left alone too (rmdir fails): only empty leftovers go. */
                 if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) < 0)
                         continue;
-                (void)rmdir_tree(path, 0);
+                /* The lock is on the directory we opened; remove by path only if the path still names it
+                 * (another reaper may have removed it and a new sandbox made one of that name since). */
+                struct stat a, b;
+                if (fstat(fd, &a) == 0 && lstat(path, &b) == 0 && a.st_dev == b.st_dev && a.st_ino == b.st_ino)
+                        (void)rmdir_tree(path, 0);
         }
         closedir(d);
 }
@@ -290,8 +294,8 @@ cb_cgroup_child_join(const struct cb_cgroup *cg, struct cb_error **err)
          * (no global lock held across the attach, unlike a parent writing the child's pid). */
         for (size_t i = 0; i < cg->n_dirs; i++) {
                 int fd = cg->dirs[i].procs_fd;
-                if (fd < 0)
-                        continue;
+                if (fd < 0) /* never expected: fail closed rather than run outside the limits */
+                        return cb_error_set(err, EBADF, "join cgroup %s: no handle", cg->dirs[i].path);
                 if (write(fd, "0", 1) != 1)
                         return cb_error_set(err, errno ? errno : EIO, "join cgroup %s", cg->dirs[i].path);
                 /* A writable handle on a host cgroup has no business staying open in the sandbox. */
@@ -328,11 +332,17 @@ mount_v1_view(const struct cb_cgroup *cg, struct cb_error **err)
 int
 cb_cgroup_setup_inside(const struct cb_cgroup *cg, struct cb_error **err)
 {
-        if (cg == NULL)
-                return 0;
         struct stat st;
         if (stat("/sys/fs/cgroup", &st) < 0 || !S_ISDIR(st.st_mode))
                 return 0; /* a --rootfs without /sys/fs/cgroup shows nothing of the host's tree anyway */
+        if (cg == NULL) {
+                /* No limits: through the host's /sys (--network host) the sandbox would list every cgroup
+                 * of the host (other users' sessions and services). Show nothing instead. */
+                if (mount("tmpfs", "/sys/fs/cgroup", "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                          "size=0,mode=555") < 0)
+                        return cb_error_set(err, errno, "cover /sys/fs/cgroup");
+                return 0;
+        }
         /* Whatever /sys/fs/cgroup showed (the host's hierarchies through a host /sys) is covered by the
          * sandbox's own subtree, read-only: the sandbox can read its limits and usage but neither move
          * itself out nor raise a limit. */
@@ -390,8 +400,11 @@ kill_and_remove(const struct cb_cg_dir *d, int version)
                 if (cb_cg_read_at(d->dfd, "cgroup.procs", buf, sizeof(buf)) > 0)
                         for (char *p = buf, *end; *p != '\0'; p = end) {
                                 long pid = strtol(p, &end, 10);
-                                if (end == p)
+                                /* Only whole lines: a read cut short must not turn 123456 into 123 and kill
+                                 * a stranger (the rest is killed on the next round). */
+                                if (end == p || *end != '\n')
                                         break;
+                                end++;
                                 if (pid > 1)
                                         (void)kill((pid_t)pid, SIGKILL);
                         }

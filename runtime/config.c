@@ -843,6 +843,13 @@ build(struct cb_config *cfg, const struct cb_options *opts, const struct cb_host
                                             "the other");
                 cfg->limits = true;
         }
+        /* A root-mapped command with SYS_ADMIN and no seccomp filter can mount a cgroup hierarchy and
+         * raise the very limits it runs under (they are written on its cgroup namespace's root). */
+        if (cfg->limits && cfg->user_root && (cfg->cap_bounding & (1ULL << CAP_SYS_ADMIN)) &&
+            cfg->seccomp != CB_SECCOMP_DEFAULT)
+                return cb_error_input(err, "--cap-add SYS_ADMIN with --user root, limits and no default seccomp filter "
+                                           "would let the command raise its own limits; drop SYS_ADMIN, keep "
+                                           "--seccomp default, or pass --no-limits");
         if (cfg->memory != 0 && cfg->memory < (6ULL << 20))
                 return cb_error_input(err, "--memory: at least 6m (Docker's minimum)");
 

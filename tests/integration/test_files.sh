@@ -95,3 +95,8 @@ printf '#!/bin/sh\necho hidden-tool-ran\n' >"$HOME/tools/bin/mytool"
 chmod +x "$HOME/tools/bin/mytool"
 out=$(PATH="$HOME/tools/bin:$PATH" cb -- mytool 2>&1)
 assert_eq "$out" "hidden-tool-ran" "a command under a hidden path runs"
+
+# Without limits there is no cgroup of our own to show: the host's cgroup tree stays hidden (with the host
+# network, /sys is the host's).
+out=$(cb --no-limits --network host -- sh -c 'ls -A /sys/fs/cgroup | wc -l')
+assert_eq "$out" "0" "without limits /sys/fs/cgroup shows nothing of the host's cgroups"

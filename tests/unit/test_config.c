@@ -197,7 +197,7 @@ static void
 test_bad_input(void **state)
 {
         (void)state;
-        const char *const bad[][6] = {
+        const char *const bad[][8] = {
                 {"--bogus", NULL},
                 {"--network", NULL},
                 {"--network", "wifi", NULL},
@@ -215,6 +215,7 @@ test_bad_input(void **state)
                 {"-w", "/", NULL},
                 {"-e", "1X=y", NULL},
                 {"--x11", "maybe", NULL},
+                {"--user", "root", "--cap-add", "SYS_ADMIN", "--seccomp", "unconfined", NULL},
         };
         for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
                 struct cb_config *cfg = NULL;
