@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -202,6 +203,26 @@ only_leaf_left(const char *dir)
         return only;
 }
 
+/* Serialises, per delegated cgroup, the set-up of a sandbox (enable controllers, create its cgroup) and
+ * the hand-back by the last one out (disable them): without it, a sandbox starting just as the last one
+ * ends could have its controllers switched off under it and run without limits. The launcher's signals
+ * go to a signalfd, so poll for the lock, bounded, and fail closed. */
+static int
+lock_delegated(const char *dir, int *ret_fd, struct cb_error **err)
+{
+        cleanup_close int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (fd < 0)
+                return cb_error_set(err, errno, "cgroup limits: open %s", dir);
+        for (int waited = 0; flock(fd, LOCK_EX | LOCK_NB) < 0; waited++) {
+                if ((errno != EWOULDBLOCK && errno != EINTR) || waited >= 5000)
+                        return cb_error_set(err, errno == EWOULDBLOCK ? ETIMEDOUT : errno,
+                                            "cgroup limits: lock %s (another claudebox is setting up)", dir);
+                usleep(1000);
+        }
+        *ret_fd = TAKE_FD(fd);
+        return 0;
+}
+
 static int
 prepare_delegated(const struct cb_config *cfg, const char *own, const char *const *want, size_t n,
                   const char *dirname, struct cb_cgroup *cg, struct cb_error **err)
@@ -236,6 +257,9 @@ prepare_delegated(const struct cb_config *cfg, const char *own, const char *cons
         cg->deleg_dir = strdup(dir);
         if (cg->deleg_dir == NULL)
                 return cb_error_set(err, ENOMEM, "cgroup limits");
+        cleanup_close int lock = -1; /* held until our cgroup exists (it keeps the controllers on) */
+        if ((r = lock_delegated(dir, &lock, err)) < 0)
+                return r;
 
         /* Leftovers of launchers that were SIGKILLed: unlocked and empty. */
         cb_cg_reap(dir, false);
@@ -320,7 +344,10 @@ cb_cg_release_v2(struct cb_cgroup *cg)
                 (void)rmdir(cg->parent_dir);
         /* Delegated: hand the subtree back as we found it — controllers off, processes back, leaf gone —
          * unless another sandbox still uses it. */
-        if (cg->deleg_dir == NULL || !cg->created_leaf || !only_leaf_left(cg->deleg_dir))
+        if (cg->deleg_dir == NULL || !cg->created_leaf)
+                return;
+        cleanup_close int lock = -1;
+        if (lock_delegated(cg->deleg_dir, &lock, NULL) < 0 || !only_leaf_left(cg->deleg_dir))
                 return;
         char leaf[PATH_MAX], word[64];
         snprintf(leaf, sizeof(leaf), "%s/" CB_CG_LEAF, cg->deleg_dir);
