@@ -233,3 +233,16 @@ cb_net_teardown(struct cb_net *net)
         free(net->host_addrs);
         free(net);
 }
+
+const char *
+cb_net_describe(const struct cb_net *net)
+{
+        if (net == NULL)
+                return "host";
+        switch (net->backend) {
+        case CB_NET_BACKEND_VETH: return "isolated (veth + NAT)";
+        case CB_NET_BACKEND_PASTA: return "isolated (pasta)";
+        case CB_NET_BACKEND_SLIRP: return "isolated (slirp4netns)";
+        default: return net->mode == CB_NET_HOST ? "host" : "none";
+        }
+}

@@ -22,5 +22,7 @@ int cb_net_attach(struct cb_net *net, pid_t child, struct cb_error **err);
 int cb_net_child_setup(const struct cb_net *net, struct cb_error **err);
 const char *cb_net_resolv_conf(const struct cb_net *net);
 void cb_net_teardown(struct cb_net *net);
+/* What was applied, for state.json: "isolated (veth + NAT)", "isolated (pasta)", "none", "host"... */
+const char *cb_net_describe(const struct cb_net *net);
 /* True when the sandbox gets its own network namespace (CLONE_NEWNET). */
 bool cb_net_wants_netns(const struct cb_config *cfg);

@@ -432,3 +432,11 @@ cb_cgroup_destroy(struct cb_cgroup *cg)
         free(cg);
         errno = saved;
 }
+
+const char *
+cb_cgroup_describe(const struct cb_cgroup *cg)
+{
+        if (cg == NULL)
+                return "none";
+        return cg->version == 2 ? "cgroup v2" : "cgroup v1";
+}

@@ -24,3 +24,5 @@ int cb_cgroup_child_join(const struct cb_cgroup *cg, struct cb_error **err);
 int cb_cgroup_setup_inside(const struct cb_cgroup *cg, struct cb_error **err);
 bool cb_cgroup_oom_killed(const struct cb_cgroup *cg);
 void cb_cgroup_destroy(struct cb_cgroup *cg);
+/* What was applied, for state.json: "cgroup v1", "cgroup v2", or "none". */
+const char *cb_cgroup_describe(const struct cb_cgroup *cg);

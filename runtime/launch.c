@@ -139,7 +139,10 @@ cb_launch(const struct cb_config *cfg, struct cb_state *state, int *exit_code, s
         /* state.json is for ps/inspect: a failure to write it does not stop the sandbox. */
         if (state != NULL) {
                 struct cb_error *serr = NULL;
-                if (cb_state_write(state, cfg, child, &serr) < 0 && cfg->verbosity > 0)
+                struct cb_applied applied = {.seccomp = cb_seccomp_describe(sc),
+                                             .cgroup = cb_cgroup_describe(cg),
+                                             .network = cb_net_describe(net)};
+                if (cb_state_write(state, cfg, &applied, child, &serr) < 0 && cfg->verbosity > 0)
                         fprintf(stderr, "claudebox: warning: %s\n", serr->message);
                 cb_error_free(serr);
         }

@@ -120,8 +120,49 @@ cb_state_create(const struct cb_config *cfg, struct cb_state **ret, struct cb_er
         return 0;
 }
 
+static void
+add_layer(struct json_object *layers, const char *name, const char *requested, const char *applied)
+{
+        struct json_object *l = json_object_new_object();
+        json_object_object_add(l, "requested", json_object_new_string(requested));
+        json_object_object_add(l, "applied", json_object_new_string(applied));
+        json_object_object_add(layers, name, l);
+}
+
+/* Each layer as asked for and as applied: inspect and check compare the two. */
+static struct json_object *
+layers_json(const struct cb_config *cfg, const struct cb_applied *a)
+{
+        struct json_object *layers = json_object_new_object();
+        char buf[160], caps[64];
+        snprintf(buf, sizeof(buf), "uid %u mapped to %s", (unsigned)cfg->host_uid,
+                 cfg->user_root ? "0" : "itself");
+        add_layer(layers, "user", buf, buf);
+        snprintf(buf, sizeof(buf), "user mount pid ipc uts cgroup%s", cfg->network != CB_NET_HOST ? " net" : "");
+        add_layer(layers, "namespaces", buf, buf);
+        const char *root = cfg->writable_root ? "writable (overlay, discarded)" : "read-only";
+        add_layer(layers, "rootfs", root, root);
+        snprintf(caps, sizeof(caps), "bounding 0x%llx", (unsigned long long)cfg->cap_bounding);
+        snprintf(buf, sizeof(buf), "%s, %s", caps, cfg->user_root ? "effective = bounding" : "none effective");
+        add_layer(layers, "capabilities", caps, buf);
+        add_layer(layers, "no_new_privs", "on", "on");
+        add_layer(layers, "seccomp", cb_seccomp_name(cfg), a ? a->seccomp : "unknown");
+        if (cfg->limits)
+                snprintf(buf, sizeof(buf), "memory %llu, nano_cpus %llu, pids %lld", (unsigned long long)cfg->memory,
+                         (unsigned long long)cfg->nano_cpus, (long long)cfg->pids_limit);
+        add_layer(layers, "limits", cfg->limits ? buf : "none", a ? a->cgroup : "unknown");
+        add_layer(layers, "network", cb_network_name(cfg->network), a ? a->network : "unknown");
+        /* Not built yet: no X socket is ever bound, whatever was asked. */
+        add_layer(layers, "x11", cb_x11_name(cfg->x11), "none (not built yet)");
+        add_layer(layers, "docker_socket", cfg->docker_socket ? cfg->docker_socket : "never",
+                  cfg->docker_socket ? "/var/run/docker.sock" : "never");
+        add_layer(layers, "environment", cfg->host_env ? "host" : "allowlist", cfg->host_env ? "host" : "allowlist");
+        return layers;
+}
+
 int
-cb_state_write(struct cb_state *st, const struct cb_config *cfg, pid_t init_pid, struct cb_error **err)
+cb_state_write(struct cb_state *st, const struct cb_config *cfg, const struct cb_applied *applied, pid_t init_pid,
+               struct cb_error **err)
 {
         cleanup_json struct json_object *o = cb_config_to_json(cfg);
         if (o == NULL)
@@ -140,6 +181,7 @@ cb_state_write(struct cb_state *st, const struct cb_config *cfg, pid_t init_pid,
         json_object_object_add(state, "LauncherPid", json_object_new_int(getpid()));
         json_object_object_add(state, "StartedAt", json_object_new_string(started));
         json_object_object_add(o, "State", state);
+        json_object_object_add(o, "Layers", layers_json(cfg, applied));
         char tmp[4200], path[4200];
         snprintf(tmp, sizeof(tmp), "%s/state.json.tmp", st->dir);
         snprintf(path, sizeof(path), "%s/state.json", st->dir);

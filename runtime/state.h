@@ -15,8 +15,15 @@ struct cb_state;
 
 /* Reserves cfg->name. -EEXIST when a live sandbox has it (the caller may pick another default name). */
 int cb_state_create(const struct cb_config *cfg, struct cb_state **ret, struct cb_error **err);
-/* Writes state.json (atomically) once the sandbox's init has a pid. */
-int cb_state_write(struct cb_state *st, const struct cb_config *cfg, pid_t init_pid, struct cb_error **err);
+/* What the layers applied, as they describe it (each one's *_describe()). */
+struct cb_applied {
+        const char *seccomp, *cgroup, *network;
+};
+
+/* Writes state.json (atomically) once the sandbox's init has a pid: the configuration in inspect shape,
+ * State, and Layers (each layer: requested, applied). */
+int cb_state_write(struct cb_state *st, const struct cb_config *cfg, const struct cb_applied *applied,
+                   pid_t init_pid, struct cb_error **err);
 /* Removes the directory and frees. Safe with NULL. */
 void cb_state_remove(struct cb_state *st);
 /* The base directory for this user (for ps/inspect and the leftover reaper). */

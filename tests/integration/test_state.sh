@@ -23,6 +23,11 @@ print("secopt", ",".join(s["HostConfig"]["SecurityOpt"]))
 print("readonly", s["HostConfig"]["ReadonlyRootfs"])
 print("env-has-values", any("=" in e for e in s["Config"]["Env"]))
 print("privileged", s["HostConfig"]["Privileged"])
+L = s["Layers"]
+print("layers", ",".join(sorted(L)))
+print("seccomp-layer", L["seccomp"]["requested"], L["seccomp"]["applied"])
+print("network-layer", L["network"]["requested"], L["network"]["applied"].split(" ")[0])
+print("x11-layer", L["x11"]["applied"].split(" ")[0])
 PY
 )
 assert_line "$summary" "name $name" "state.json names the sandbox"
@@ -30,6 +35,10 @@ assert_line "$summary" "running True True" "state.json has the running state and
 assert_line "$summary" "readonly True" "state.json says the root is read-only"
 assert_line "$summary" "env-has-values False" "state.json lists environment names only, never values"
 assert_line "$summary" "privileged False" "state.json says Privileged: false"
+assert_match "$summary" "layers .*capabilities.*limits.*network.*seccomp.*x11" "state.json reports every layer"
+assert_line "$summary" "seccomp-layer default default" "the seccomp layer reports what it applied"
+assert_match "$summary" "network-layer [a-z]+ [a-z]+" "the network layer reports what it applied"
+assert_line "$summary" "x11-layer none" "the X11 layer says honestly that nothing is applied yet"
 out=$(cb --name "$name" -- true 2>&1)
 assert_eq "$?" 125 "a second sandbox with the same --name is refused"
 assert_match "$out" "already running" "and the message says so"
