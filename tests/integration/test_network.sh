@@ -54,6 +54,11 @@ helpers() {
                 done | wc -l
 }
 netns_now() { ip netns list | grep -v '^cbt-' | sort; }
+# This test runs alone (RUN_SERIAL), but a launcher of the previous test may still be finishing its
+# teardown: let it go first (bounded), or the snapshots below would include its sandbox.
+for _ in $(seq 100); do pgrep -x claudebox >/dev/null || break; sleep 0.1; done
+# And one run first: it reaps what a SIGKILLed launcher of an earlier test left (the shared host table).
+"$CLAUDEBOX" run $CB_RELAX --network isolated -- true >/dev/null 2>&1
 helpers_before=$(helpers)
 # nft list ruleset must be as before after every run (this test runs alone: RUN_SERIAL in CMake).
 ruleset_before=$( [ "$(id -u)" = 0 ] && nft list ruleset 2>/dev/null )

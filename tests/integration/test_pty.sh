@@ -9,7 +9,8 @@ cd "$proj" || fail "cd"
 export TMUX_TMPDIR="$CB_WORK"
 sess="cb$$"
 tmux -f /dev/null new-session -d -s "$sess" -x 120 -y 40 "env PS1='host\$ ' bash --norc --noprofile" || fail "tmux"
-on_exit "tmux kill-server"
+# Kill the session, then wait (bounded) for its launcher: it tears its sandbox down after the hang-up.
+on_exit "tmux kill-server; for _ in \$(seq 100); do pgrep -f \"^$CLAUDEBOX run\" >/dev/null || break; sleep 0.1; done"
 
 screen() { tmux capture-pane -p -t "$sess" -S -200; }
 # wait_screen REGEX: up to 10 s for the screen to match
