@@ -9,7 +9,27 @@ test_user=${CB_TEST_USER:-cbtest}
 
 work=$(mktemp -d /tmp/cbtest.XXXXXX) || exit 1
 chmod 755 "$work"
-trap 'rm -rf "$work"' EXIT
+# Every launcher of the test runs $work/bin/claudebox: none may outlive the test (a hang, or a sandbox
+# left behind). Give stragglers 15 s (a sanitizer build's exit is slow), then kill them and fail.
+stragglers() {
+        local rc=$? n
+        for _ in $(seq 150); do
+                pgrep -f "^$work/bin/claudebox" >/dev/null || return $rc
+                sleep 0.1
+        done
+        n=$(pgrep -f "^$work/bin/claudebox" | tr '\n' ' ')
+        echo "FAIL: claudebox processes outlived the test: $n" >&2
+        pkill -KILL -f "^$work/bin/claudebox"
+        return 1
+}
+finish() {
+        stragglers
+        local rc=$?
+        [ -n "${fixture_up:-}" ] && "$fixture" down "$work"
+        rm -rf "$work"
+        exit $rc
+}
+trap finish EXIT
 mkdir -p "$work/home" "$work/bin"
 
 # Binaries may live under a directory the test user cannot traverse (a clone in /root): copy them.
@@ -39,7 +59,7 @@ export CB_WORK="$work" CB_MODE="$mode" HOME="$work/home"
 # down after it; the KEY=VALUE lines `up` prints are exported to the test.
 fixture=${script%.sh}.fixture
 if [ -x "$fixture" ] && [ "$(id -u)" = 0 ]; then
-        trap '"$fixture" down "$work"; rm -rf "$work"' EXIT
+        fixture_up=1
         out=$("$fixture" up "$work") || { echo "FAIL: test fixture $fixture up" >&2; exit 1; }
         while IFS= read -r line; do
                 [[ $line =~ ^[A-Z][A-Z0-9_]*= ]] || continue
