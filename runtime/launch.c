@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -89,9 +90,34 @@ exit_code_of(int status)
 
 static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCHLD, SIGCONT};
 
+/* The last teardown step (declared first in cb_launch, so its cleanup runs last): reap what is left of
+ * our descendants. As the subreaper we get back the children of a helper we killed (the DNS forwarder's
+ * relays, which die with it); left to PID 1 they could stay zombies on a host whose init does not reap.
+ * Bounded: at most 2 s without progress. */
+static void
+reap_descendants(int *unused)
+{
+        (void)unused;
+        for (int idle = 0, reaped = 0; idle < 2000 && reaped < 10000;) {
+                pid_t p = waitpid(-1, NULL, WNOHANG);
+                if (p > 0) {
+                        reaped++;
+                        continue;
+                }
+                if (p < 0 && errno != EINTR)
+                        return; /* ECHILD: nothing left */
+                usleep(1000);
+                idle++;
+        }
+}
+
 int
 cb_launch(const struct cb_config *cfg, struct cb_state *state, int *exit_code, struct cb_error **err)
 {
+        __attribute__((cleanup(reap_descendants))) int reaper = 0;
+        (void)reaper;
+        /* Orphans of our helpers come back to us, not to PID 1 (see reap_descendants). */
+        (void)prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
         __attribute__((cleanup(seccomp_freep))) struct cb_seccomp *sc = NULL;
         __attribute__((cleanup(cgroup_destroyp))) struct cb_cgroup *cg = NULL;
         __attribute__((cleanup(net_teardownp))) struct cb_net *net = NULL;
