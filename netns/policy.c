@@ -76,39 +76,32 @@ cb_net_pick_subnet(struct cb_net4 pool, unsigned seed, const struct cb_net4 *bus
 int
 cb_net_resolv_nameserver(const char *text, struct sockaddr_storage *ret, socklen_t *ret_len)
 {
-        for (const char *line = text; line != NULL && *line != '\0';) {
-                const char *eol = strchr(line, '\n');
-                size_t len = eol ? (size_t)(eol - line) : strlen(line);
-                char buf[128];
-                if (len < sizeof(buf)) {
-                        memcpy(buf, line, len);
-                        buf[len] = '\0';
-                        char *p = buf;
-                        while (*p == ' ' || *p == '\t')
-                                p++;
-                        if (strncmp(p, "nameserver", 10) == 0 && (p[10] == ' ' || p[10] == '\t')) {
-                                p += 10;
-                                while (*p == ' ' || *p == '\t')
-                                        p++;
-                                p[strcspn(p, " \t\r#;%")] = '\0';
-                                memset(ret, 0, sizeof(*ret));
-                                struct sockaddr_in *in = (struct sockaddr_in *)ret;
-                                struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ret;
-                                if (inet_pton(AF_INET, p, &in->sin_addr) == 1) {
-                                        in->sin_family = AF_INET;
-                                        in->sin_port = htons(53);
-                                        *ret_len = sizeof(*in);
-                                        return 0;
-                                }
-                                if (inet_pton(AF_INET6, p, &in6->sin6_addr) == 1) {
-                                        in6->sin6_family = AF_INET6;
-                                        in6->sin6_port = htons(53);
-                                        *ret_len = sizeof(*in6);
-                                        return 0;
-                                }
-                        }
+        char buf[128];
+        for (const char *cursor = text; cb_next_line(&cursor, buf, sizeof(buf));) {
+                char *p = buf;
+                while (*p == ' ' || *p == '\t')
+                        p++;
+                if (strncmp(p, "nameserver", 10) != 0 || (p[10] != ' ' && p[10] != '\t'))
+                        continue;
+                p += 10;
+                while (*p == ' ' || *p == '\t')
+                        p++;
+                p[strcspn(p, " \t\r#;%")] = '\0';
+                memset(ret, 0, sizeof(*ret));
+                struct sockaddr_in *in = (struct sockaddr_in *)ret;
+                struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ret;
+                if (inet_pton(AF_INET, p, &in->sin_addr) == 1) {
+                        in->sin_family = AF_INET;
+                        in->sin_port = htons(53);
+                        *ret_len = sizeof(*in);
+                        return 0;
                 }
-                line = eol ? eol + 1 : NULL;
+                if (inet_pton(AF_INET6, p, &in6->sin6_addr) == 1) {
+                        in6->sin6_family = AF_INET6;
+                        in6->sin6_port = htons(53);
+                        *ret_len = sizeof(*in6);
+                        return 0;
+                }
         }
         return -ENOENT;
 }

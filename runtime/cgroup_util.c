@@ -2,6 +2,7 @@
  * files. No side effects, no host access: unit-tested without root (tests/unit/test_cgroup.c). */
 #define _GNU_SOURCE
 #include "cgroup_internal.h"
+#include "parse.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -35,29 +36,19 @@ cb_cg_list_has(const char *list, const char *word)
 int
 cb_cg_self_path(const char *text, const char *controller, char *out, size_t len)
 {
-        for (const char *line = text; line != NULL && *line != '\0';) {
-                const char *nl = strchr(line, '\n');
-                size_t n = nl ? (size_t)(nl - line) : strlen(line);
-                char buf[4096];
-                if (n < sizeof(buf)) {
-                        memcpy(buf, line, n);
-                        buf[n] = '\0';
-                        char *c1 = strchr(buf, ':');
-                        char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
-                        if (c2 != NULL) {
-                                *c1 = '\0';
-                                *c2 = '\0';
-                                const char *ctrls = c1 + 1;
-                                bool match = controller == NULL ? (strcmp(buf, "0") == 0 && *ctrls == '\0')
-                                                                : token_in(ctrls, ',', controller);
-                                if (match) {
-                                        if ((size_t)snprintf(out, len, "%s", c2 + 1) >= len)
-                                                return -ENAMETOOLONG;
-                                        return 0;
-                                }
-                        }
-                }
-                line = nl ? nl + 1 : NULL;
+        char buf[4096];
+        for (const char *cursor = text; cb_next_line(&cursor, buf, sizeof(buf));) {
+                char *c1 = strchr(buf, ':');
+                char *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+                if (c2 == NULL)
+                        continue;
+                *c1 = '\0';
+                *c2 = '\0';
+                const char *ctrls = c1 + 1;
+                bool match = controller == NULL ? (strcmp(buf, "0") == 0 && *ctrls == '\0')
+                                                : token_in(ctrls, ',', controller);
+                if (match)
+                        return (size_t)snprintf(out, len, "%s", c2 + 1) >= len ? -ENAMETOOLONG : 0;
         }
         return -ENOENT;
 }
@@ -70,16 +61,8 @@ int
 cb_cg_find_mount(const char *text, const char *controller, char *mnt, size_t mntlen, char *root,
                  size_t rootlen, char *opts, size_t optslen)
 {
-        for (const char *line = text; line != NULL && *line != '\0';) {
-                const char *nl = strchr(line, '\n');
-                size_t n = nl ? (size_t)(nl - line) : strlen(line);
-                char buf[4096];
-                const char *start = line;
-                line = nl ? nl + 1 : NULL;
-                if (n >= sizeof(buf))
-                        continue;
-                memcpy(buf, start, n);
-                buf[n] = '\0';
+        char buf[4096];
+        for (const char *cursor = text; cb_next_line(&cursor, buf, sizeof(buf));) {
                 char r[4096], mp[4096], type[64], super[1024];
                 const char *sep = strstr(buf, " - ");
                 if (sep == NULL || sscanf(buf, "%*d %*d %*s %4095s %4095s", r, mp) != 2 ||

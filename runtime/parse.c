@@ -421,6 +421,22 @@ cb_path_depth(const char *path)
         return d;
 }
 
+bool
+cb_next_line(const char **cursor, char *buf, size_t len)
+{
+        while (*cursor != NULL && **cursor != '\0') {
+                const char *line = *cursor, *nl = strchr(line, '\n');
+                size_t n = nl ? (size_t)(nl - line) : strlen(line);
+                *cursor = nl ? nl + 1 : NULL;
+                if (n < len) {
+                        memcpy(buf, line, n);
+                        buf[n] = '\0';
+                        return true;
+                }
+        }
+        return false;
+}
+
 size_t
 cb_strv_len(char *const *v)
 {

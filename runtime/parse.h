@@ -39,6 +39,10 @@ bool cb_path_is_under(const char *path, const char *dir);
 /* Number of components: "/" -> 0, "/a/b" -> 2. */
 size_t cb_path_depth(const char *path);
 
+/* Iterates the lines of a text: copies the next one (without its newline) into buf and advances *cursor;
+ * a line that does not fit in buf is skipped. Returns false at the end of the text. */
+bool cb_next_line(const char **cursor, char *buf, size_t len);
+
 /* NULL-terminated string vectors. */
 size_t cb_strv_len(char *const *v);
 int cb_strv_push(char ***v, const char *s); /* copies s; -ENOMEM on failure */

@@ -206,13 +206,30 @@ test_paths(void **state)
         assert_false(cb_env_name_valid("FO-O", 4));
 }
 
+static void
+test_next_line(void **state)
+{
+        (void)state;
+        char buf[8];
+        const char *cursor = "one\n\nthis-line-is-too-long\nlast";
+        assert_true(cb_next_line(&cursor, buf, sizeof(buf)));
+        assert_string_equal(buf, "one");
+        assert_true(cb_next_line(&cursor, buf, sizeof(buf)));
+        assert_string_equal(buf, "");
+        assert_true(cb_next_line(&cursor, buf, sizeof(buf))); /* the long line is skipped */
+        assert_string_equal(buf, "last");
+        assert_false(cb_next_line(&cursor, buf, sizeof(buf)));
+        cursor = "";
+        assert_false(cb_next_line(&cursor, buf, sizeof(buf)));
+}
+
 int
 main(void)
 {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_size),   cmocka_unit_test(test_cpus), cmocka_unit_test(test_positive),
                 cmocka_unit_test(test_volume), cmocka_unit_test(test_tmpfs), cmocka_unit_test(test_caps),
-                cmocka_unit_test(test_cidr),   cmocka_unit_test(test_paths),
+                cmocka_unit_test(test_cidr),   cmocka_unit_test(test_paths),  cmocka_unit_test(test_next_line),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
