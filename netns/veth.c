@@ -16,6 +16,8 @@
 #define _GNU_SOURCE
 #include "internal.h"
 
+#include "../runtime/lock.h"
+
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -155,9 +157,7 @@ busy_ranges(const struct cb_net *net, struct cb_net4 **ret, size_t *n_ret)
 
 /* Takes the network lock. Without it, two launchers starting together can read the same host routes,
  * pick the same /30 and both configure it (traffic of one sandbox then goes to the other). Root only
- * (this is the veth path): /run is root's, so nobody else can create or replace the file. Signals are
- * blocked in the launcher (signalfd), so a plain blocking flock could not be interrupted: poll with a
- * bound instead, and fail closed. */
+ * (this is the veth path): /run is root's, so nobody else can create or replace the file. */
 static int
 lock_net(struct cb_net *net, struct cb_error **err)
 {
@@ -167,12 +167,9 @@ lock_net(struct cb_net *net, struct cb_error **err)
         cleanup_close int fd = open(LOCK_PATH, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
         if (fd < 0)
                 return cb_error_set(err, errno, "open %s", LOCK_PATH);
-        for (int waited = 0; flock(fd, LOCK_EX | LOCK_NB) < 0; waited++) {
-                if ((errno != EWOULDBLOCK && errno != EINTR) || waited >= LOCK_WAIT_MS)
-                        return cb_error_set(err, errno == EWOULDBLOCK ? ETIMEDOUT : errno,
-                                            "lock %s (another claudebox is setting up its network)", LOCK_PATH);
-                nanosleep(&(struct timespec){.tv_nsec = 1000 * 1000}, NULL);
-        }
+        int r = cb_flock_bounded(fd, LOCK_WAIT_MS, LOCK_PATH " (another claudebox is setting up its network)", err);
+        if (r < 0)
+                return r;
         net->lock_fd = TAKE_FD(fd);
         return 0;
 }

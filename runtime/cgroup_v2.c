@@ -8,6 +8,7 @@
  * Without delegation we refuse to start, naming the fix. */
 #define _GNU_SOURCE
 #include "cgroup_internal.h"
+#include "lock.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -17,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -205,20 +205,16 @@ only_leaf_left(const char *dir)
 
 /* Serialises, per delegated cgroup, the set-up of a sandbox (enable controllers, create its cgroup) and
  * the hand-back by the last one out (disable them): without it, a sandbox starting just as the last one
- * ends could have its controllers switched off under it and run without limits. The launcher's signals
- * go to a signalfd, so poll for the lock, bounded, and fail closed. */
+ * ends could have its controllers switched off under it and run without limits. Bounded, fail closed. */
 static int
 lock_delegated(const char *dir, int *ret_fd, struct cb_error **err)
 {
         cleanup_close int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
         if (fd < 0)
                 return cb_error_set(err, errno, "cgroup limits: open %s", dir);
-        for (int waited = 0; flock(fd, LOCK_EX | LOCK_NB) < 0; waited++) {
-                if ((errno != EWOULDBLOCK && errno != EINTR) || waited >= 5000)
-                        return cb_error_set(err, errno == EWOULDBLOCK ? ETIMEDOUT : errno,
-                                            "cgroup limits: lock %s (another claudebox is setting up)", dir);
-                usleep(1000);
-        }
+        int r = cb_flock_bounded(fd, 5000, dir, err);
+        if (r < 0)
+                return cb_error_wrap(err, "cgroup limits (another claudebox is setting up)");
         *ret_fd = TAKE_FD(fd);
         return 0;
 }
