@@ -90,6 +90,27 @@ exit_code_of(int status)
 
 static const int forwarded[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH, SIGCHLD, SIGCONT};
 
+/* What the sandbox reported over the control socket. */
+struct report {
+        struct cb_error *child_err; /* its set-up failed */
+        int exec_errno;             /* the command could not be executed */
+        int status;                 /* the command's wait status, -1 until reported */
+        char exec_what[sizeof(((struct cb_msg *)0)->text)];
+};
+
+static void
+note_msg(struct report *rep, const struct cb_msg *m)
+{
+        if (m->type == CB_MSG_ERROR && rep->child_err == NULL) {
+                cb_error_set(&rep->child_err, m->errno_value, "%s", m->text);
+        } else if (m->type == CB_MSG_EXEC_FAILED) {
+                rep->exec_errno = m->errno_value;
+                snprintf(rep->exec_what, sizeof(rep->exec_what), "%s", m->text);
+        } else if (m->type == CB_MSG_EXIT) {
+                rep->status = m->status;
+        }
+}
+
 /* The last teardown step (declared first in cb_launch, so its cleanup runs last): reap what is left of
  * our descendants. As the subreaper we get back the children of a helper we killed (the DNS forwarder's
  * relays, which die with it); left to PID 1 they could stay zombies on a host whose init does not reap.
@@ -174,10 +195,9 @@ cb_launch(const struct cb_config *cfg, struct cb_state *state, int *exit_code, s
         }
 
         struct cb_pty_relay relay = {.master = -1};
-        struct cb_error *child_err = NULL;
-        int exec_errno = 0, status = -1, init_status = 0;
+        struct report rep = {.status = -1};
+        int init_status = 0;
         bool child_reaped = false, failed = false;
-        char exec_what[sizeof(((struct cb_msg *)0)->text)] = "";
         /* A host-side failure may only be the echo of the child's (pasta cannot attach to the namespace of a
          * child that already failed to mount): the child's own report, if any, wins below. */
         struct cb_error *host_err = NULL;
@@ -222,18 +242,13 @@ cb_launch(const struct cb_config *cfg, struct cb_state *state, int *exit_code, s
                         } else if (m.type == CB_MSG_PTY && fd >= 0 && relay.master < 0) {
                                 struct cb_error *perr = NULL;
                                 if (cb_pty_relay_start(&relay, fd, &perr) < 0) {
-                                        cb_error_free(child_err);
-                                        child_err = perr;
+                                        cb_error_free(rep.child_err);
+                                        rep.child_err = perr;
                                         kill(child, SIGKILL);
                                 }
                                 fd = -1;
-                        } else if (m.type == CB_MSG_ERROR && child_err == NULL) {
-                                cb_error_set(&child_err, m.errno_value, "%s", m.text);
-                        } else if (m.type == CB_MSG_EXEC_FAILED) {
-                                exec_errno = m.errno_value;
-                                snprintf(exec_what, sizeof(exec_what), "%s", m.text);
-                        } else if (m.type == CB_MSG_EXIT) {
-                                status = m.status;
+                        } else {
+                                note_msg(&rep, &m);
                         }
                         if (fd >= 0)
                                 close(fd);
@@ -267,14 +282,7 @@ cb_launch(const struct cb_config *cfg, struct cb_state *state, int *exit_code, s
         }
         /* Drain what the control socket still holds (the exit status races the SIGCHLD). */
         for (struct cb_msg m; ctl_open && cb_msg_recv(ctl, &m, NULL) > 0;) {
-                if (m.type == CB_MSG_EXIT)
-                        status = m.status;
-                else if (m.type == CB_MSG_ERROR && child_err == NULL)
-                        cb_error_set(&child_err, m.errno_value, "%s", m.text);
-                else if (m.type == CB_MSG_EXEC_FAILED) {
-                        exec_errno = m.errno_value;
-                        snprintf(exec_what, sizeof(exec_what), "%s", m.text);
-                }
+                note_msg(&rep, &m);
                 struct pollfd p = {.fd = ctl, .events = POLLIN};
                 if (poll(&p, 1, 0) <= 0)
                         break;
@@ -285,12 +293,12 @@ cb_launch(const struct cb_config *cfg, struct cb_state *state, int *exit_code, s
         }
         sigprocmask(SIG_SETMASK, &oldmask, NULL);
 
-        if (child_err != NULL) {
+        if (rep.child_err != NULL) {
                 cb_error_free(host_err);
                 if (err != NULL && *err == NULL)
-                        *err = child_err;
+                        *err = rep.child_err;
                 else
-                        cb_error_free(child_err);
+                        cb_error_free(rep.child_err);
                 return -EIO;
         }
         if (failed) {
@@ -300,25 +308,25 @@ cb_launch(const struct cb_config *cfg, struct cb_state *state, int *exit_code, s
                         cb_error_free(host_err);
                 return r;
         }
-        if (exec_errno != 0) {
-                *exit_code = exec_errno == ENOENT ? 127 : 126;
-                if (exec_errno == ENOENT)
-                        fprintf(stderr, "claudebox: %s: command not found in the sandbox%s\n", exec_what,
+        if (rep.exec_errno != 0) {
+                *exit_code = rep.exec_errno == ENOENT ? 127 : 126;
+                if (rep.exec_errno == ENOENT)
+                        fprintf(stderr, "claudebox: %s: command not found in the sandbox%s\n", rep.exec_what,
                                 cfg->default_command ? " (install Claude Code with `npm install -g "
                                                        "@anthropic-ai/claude-code`, or give a COMMAND)"
                                                      : "");
                 else
-                        fprintf(stderr, "claudebox: %s: cannot execute: %s\n", exec_what, strerror(exec_errno));
+                        fprintf(stderr, "claudebox: %s: cannot execute: %s\n", rep.exec_what, strerror(rep.exec_errno));
                 return 0;
         }
         /* The OOM killer may pick init itself (PID 1): the command's status is then never reported, but
          * the sandbox did die of its memory limit. */
-        if (status < 0 && WIFSIGNALED(init_status) && WTERMSIG(init_status) == SIGKILL && cb_cgroup_oom_killed(cg))
-                status = init_status;
-        if (status < 0)
+        if (rep.status < 0 && WIFSIGNALED(init_status) && WTERMSIG(init_status) == SIGKILL && cb_cgroup_oom_killed(cg))
+                rep.status = init_status;
+        if (rep.status < 0)
                 return cb_error_set(err, EIO, "the sandbox ended without reporting the command's status");
-        *exit_code = exit_code_of(status);
-        if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL && cb_cgroup_oom_killed(cg)) {
+        *exit_code = exit_code_of(rep.status);
+        if (WIFSIGNALED(rep.status) && WTERMSIG(rep.status) == SIGKILL && cb_cgroup_oom_killed(cg)) {
                 char size[32];
                 uint64_t m = cfg->memory;
                 if (m % (1ULL << 30) == 0)
